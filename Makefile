@@ -1,0 +1,58 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else here serves them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: screenshots run test install migrate test-postgres chromium clean
+
+run: install .env migrate
+	$(BIN)/python manage.py collectstatic --noinput -v 0
+	$(BIN)/honcho start
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Generated once per checkout: a secret key and the Fernet key that encrypts provider tokens.
+# Keep .env safe (and backed up): without its key, stored tokens cannot be read back.
+.env:
+	$(BIN)/python -c "import secrets; from cryptography.fernet import Fernet; \
+	print('DJANGO_SECRET_KEY=' + secrets.token_urlsafe(50)); \
+	print('CONSOLE_ENCRYPTION_KEY=' + Fernet.generate_key().decode()); \
+	print('CONSOLE_SANDBOX=true'); print('DJANGO_DEBUG=false')" > .env
+	@echo "Wrote .env with fresh keys."
+
+migrate: install .env
+	@mkdir -p var
+	$(BIN)/python manage.py migrate --noinput -v 0
+
+# Debian's Chromium drives the browser tests; Playwright's own browser download cannot work here.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# The browser tests collect static files themselves, with the test settings pytest provides.
+test: install chromium
+	$(BIN)/pytest
+	@$(MAKE) --no-print-directory test-postgres
+
+# The same database-touching tests again on PostgreSQL + Redis (the scaled-out configuration). Browser
+# tests run their own SQLite console, and the slow multi-worker run is on PostgreSQL + Redis already.
+test-postgres: install
+	@if $(BIN)/python -m netmind_console.core.reachable postgresql://127.0.0.1:5432/postgres redis://127.0.0.1:6379/0; then \
+	  DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres REDIS_URL=redis://127.0.0.1:6379/0 \
+	    $(BIN)/pytest -m "not browser and not slow" --ignore=tests/browser -p no:cacheprovider -q; \
+	else echo "PostgreSQL or Redis not reachable at 127.0.0.1: skipping the scaled-out run."; fi
+
+clean:
+	rm -rf $(VENV) staticfiles
+
+# Refresh the README's pictures from the browser journeys.
+screenshots: install chromium
+	REFRESH_SCREENSHOTS=1 $(BIN)/pytest tests/browser -q

@@ -1,0 +1,228 @@
+"""Gallery benchmark: server time and SQL queries per gallery page over a large archive.
+
+    .venv/bin/python bench/gallery.py [--rows 100000] [--requests 30] [--json out.json]
+        [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
+
+Fills a scratch database (a SQLite file under /tmp, or a dedicated `bench_gallery` database on the
+given PostgreSQL server, dropped and created afresh) with `--rows` outputs of one user, plus a
+fifth as many of another user, then times the gallery through django.test.Client: the first page,
+a deep keyset page (90 % of the way down), that page as the htmx fragment infinite scroll loads, a
+filtered page (kind + favourites) and a prompt search. Prints median and p95 per page and the SQL
+queries each page took. This is a benchmark, not a test: it asserts nothing.
+"""
+
+import argparse
+import json
+import math
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+SQLITE_PATH = Path(tempfile.gettempdir()) / "bench_gallery.sqlite3"
+BENCH_DATABASE = "bench_gallery"
+MODELS = [
+    ("Qwen/Qwen-Image", "netmind", "image"),
+    ("hunyuanvideo-community/HunyuanVideo", "netmind", "video"),
+    ("hkchengrex/MMAudio", "netmind", "audio"),
+    ("qwen-image", "apinfer", "image"),
+    ("wan2.2", "apinfer", "video"),
+]
+WORDS = (
+    "fox harbour lighthouse forest neon city rain desert castle robot ocean mountain portrait sunset "
+    "dragon garden winter market river storm violin drums choir cat owl train bridge lantern"
+).split()
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000, help="outputs of the measured user (default 100000)")
+    parser.add_argument("--requests", type=int, default=30, help="timed requests per page (default 30)")
+    parser.add_argument("--database-url", help="a PostgreSQL server URL; the benchmark uses its own database there")
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args()
+    if args.rows < 100 or args.requests < 2:
+        parser.error("--rows must be at least 100 and --requests at least 2")
+    return args
+
+
+def scratch_database_url(server_url: str | None) -> str:
+    """A fresh, empty database for the run: never the console's own."""
+    if not server_url:
+        SQLITE_PATH.unlink(missing_ok=True)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
+        return f"sqlite:///{SQLITE_PATH}"
+    import psycopg
+
+    with psycopg.connect(server_url, autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE}")
+        connection.execute(f"CREATE DATABASE {BENCH_DATABASE}")
+    parts = urlsplit(server_url)
+    return urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}"))
+
+
+def setup_django(database_url: str):
+    sys.path.insert(0, str(ROOT))
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["CONSOLE_IGNORE_DOTENV"] = "1"
+    os.environ["REDIS_URL"] = ""
+    os.environ["DJANGO_DEBUG"] = "false"
+    os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix="bench-media-")
+    os.environ["CONSOLE_VAR_DIR"] = tempfile.mkdtemp(prefix="bench-var-")
+    # Throwaway keys: this process never stores a secret.
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
+    os.environ.setdefault("CONSOLE_ENCRYPTION_KEY", "2uVqAgCMH-QgRk4cHJhSe4IOEwGMc9PbGSPk7E_jnDM=")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "netmind_console.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()  # lets the test client in (ALLOWED_HOSTS) and records rendered templates
+    # Pages render without collectstatic (the manifest storage needs one).
+    settings.STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def fill(rows: int):
+    """`rows` outputs for the measured user (two per job), rows / 5 for someone else."""
+    from django.contrib.auth import get_user_model
+
+    user_model = get_user_model()
+    measured = user_model.objects.create_user("bench")
+    bystander = user_model.objects.create_user("bystander")
+    started = time.perf_counter()
+    _fill_user(measured, rows, random.Random(1))
+    _fill_user(bystander, rows // 5, random.Random(2))
+    return measured, time.perf_counter() - started
+
+
+def _fill_user(user, rows: int, rng: random.Random, batch=5000):
+    from django.utils import timezone
+
+    from jobs.models import ArchiveState, Job, Output
+
+    now = timezone.now()
+    for first in range(0, rows, batch):
+        count = min(batch, rows - first)
+        jobs = []
+        for i in range(first, first + count, 2):
+            model, provider, _kind = rng.choice(MODELS)
+            prompt = " ".join(rng.sample(WORDS, 5))
+            # About one job every 3 minutes, newest first, so a year holds the archive.
+            jobs.append(Job(owner=user, model_key=model, provider=provider, adapter="generation", prompt=prompt,
+                            state="succeeded", created_at=now - timedelta(minutes=3 * i)))  # fmt: skip
+        jobs = Job.objects.bulk_create(jobs)
+        outputs = []
+        for job in jobs:
+            kind = next(kind for model, _provider, kind in MODELS if model == job.model_key)
+            for position in range(2):
+                archived = rng.random() < 0.97
+                sha = f"{rng.getrandbits(256):064x}"
+                outputs.append(Output(
+                    job=job, owner=user, position=position, kind=kind, model_key=job.model_key, provider=job.provider,
+                    created_at=job.created_at, favourite=rng.random() < 0.05,
+                    remote_url=f"https://files.netmind.ai/{sha}", sha256=sha if archived else "",
+                    file=f"objects/{sha[:2]}/{sha[2:4]}/{sha}.bin" if archived else "",
+                    thumbnail=f"thumbs/{sha[:2]}/{sha[2:4]}/{sha}.webp" if archived else "",
+                    size=rng.randint(50_000, 20_000_000) if archived else None,
+                    archive_state=ArchiveState.ARCHIVED if archived else rng.choice(
+                        [ArchiveState.PENDING, ArchiveState.FAILED, ArchiveState.EXPIRED]),
+                ))  # fmt: skip
+        Output.objects.bulk_create(outputs[:count])
+    _analyze()
+
+
+def _analyze():
+    """The state autovacuum keeps a long-running database in: fresh statistics for the planner and,
+    on PostgreSQL, a visibility map so index-only scans need no heap fetches."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+
+
+def deep_cursor(user, fraction=0.9) -> str:
+    from jobs.gallery_views import cursor_for
+    from jobs.models import Output
+
+    total = Output.objects.filter(owner=user).count()
+    output = Output.objects.filter(owner=user).order_by("-created_at", "-id")[int(total * fraction)]
+    return cursor_for(output)
+
+
+def measure(client, url, headers, requests: int) -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:  # a warm-up request, and its query count
+        response = client.get(url, headers=headers)
+    queries = len(captured)  # now: the next request clears the connection's query log
+    assert response.status_code in (200, 286), f"{url} answered {response.status_code}"  # 286: polling stops
+    timings = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        client.get(url, headers=headers)
+        timings.append((time.perf_counter() - started) * 1000)
+    timings.sort()
+    return {
+        "median_ms": round(statistics.median(timings), 1),
+        "p95_ms": round(timings[math.ceil(len(timings) * 0.95) - 1], 1),  # nearest rank
+        "queries": queries,
+        "items": response.content.count(b'class="gallery-item"'),
+    }
+
+
+def main():
+    args = parse_args()
+    database_url = scratch_database_url(args.database_url)
+    setup_django(database_url)
+    from django.db import connection
+    from django.test import Client
+    from django.urls import reverse
+
+    user, fill_seconds = fill(args.rows)
+    client = Client()
+    client.force_login(user)
+    gallery = reverse("jobs:gallery")
+    deep = f"{gallery}?after={deep_cursor(user)}"
+    pages = [
+        ("first page", gallery, {}),
+        ("deep page (90 %)", deep, {}),
+        ("deep page, htmx fragment", deep, {"HX-Request": "true"}),
+        ("filtered: video + favourites", f"{gallery}?kind=video&favourites=on", {}),
+        ("prompt search 'lighthouse'", f"{gallery}?q=lighthouse", {}),
+    ]
+    results = {name: measure(client, url, headers, args.requests) for name, url, headers in pages}
+    report = {
+        "database": connection.vendor,
+        "rows": args.rows,
+        "fill_seconds": round(fill_seconds, 1),
+        "requests_per_page": args.requests,
+        "pages": results,
+    }
+    print_table(report)
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
+
+
+def print_table(report):
+    print(f"\nGallery on {report['database']}: {report['rows']:,} outputs (+{report['rows'] // 5:,} of another user), "
+          f"filled in {report['fill_seconds']} s; {report['requests_per_page']} requests per page\n")  # fmt: skip
+    print(f"{'page':<32}{'median ms':>10}{'p95 ms':>10}{'queries':>9}{'items':>7}")
+    for name, row in report["pages"].items():
+        print(f"{name:<32}{row['median_ms']:>10}{row['p95_ms']:>10}{row['queries']:>9}{row['items']:>7}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,205 @@
+"""One adapter per provider kind: builds the request from the form's values and talks to the client.
+
+Adapters know the shape of each remote API; the state machine in services.py knows none of it.
+Each returns a `RemoteSnapshot`: the normalised state, outputs and messages of one remote job.
+"""
+
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+
+from jobs.catalogue import CUSTOM_KEY, ModelSpec
+
+MAX_SEED = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class SnapshotOutput:
+    kind: str
+    url: str = ""
+    thumbnail_url: str = ""
+    local_path: Path | None = None  # Apinfer results arrive inline and are already on disk
+
+
+@dataclass(frozen=True)
+class RemoteSnapshot:
+    remote_id: str
+    state: str | None  # console state, or None for a word nobody has seen yet
+    raw_status: str
+    outputs: tuple[SnapshotOutput, ...] = ()
+    failure_message: str = ""
+    seed: int | None = None
+    credit_cost: object = None
+    created_at: object = None
+    prompt: str | None = None  # as the provider echoes it, when it does: tells apart jobs created together
+    extra: dict = field(default_factory=dict)
+
+
+def choose_seed(values) -> int | None:
+    """The console picks "random" seeds itself, so the real seed is always known and reusable."""
+    if values.get("seed_mode") == "fixed" and values.get("seed") is not None:
+        return int(values["seed"])
+    return random.randint(0, MAX_SEED)
+
+
+def _set_path(config: dict, path: tuple[str, ...], value):
+    for part in path[:-1]:
+        config = config.setdefault(part, {})
+    config[path[-1]] = value
+
+
+def _config_from_fields(spec: ModelSpec, values: dict) -> dict:
+    config = {"prompt": values["prompt"]}
+    for spec_field in spec.fields:
+        if spec_field.name in values and values[spec_field.name] is not None:
+            _set_path(config, spec_field.path or (spec_field.name,), values[spec_field.name])
+    return config
+
+
+def _outputs(remote_outputs, default_kind) -> tuple[SnapshotOutput, ...]:
+    return tuple(
+        SnapshotOutput(kind=out.kind or default_kind, url=out.url, thumbnail_url=out.thumbnail_url or "")
+        for out in remote_outputs
+    )
+
+
+class GenerationAdapter:
+    supports_list = True
+
+    def build_request(self, spec: ModelSpec, values: dict, seed) -> tuple[str, dict]:
+        if spec.key == CUSTOM_KEY:
+            config = dict(values["config_json"])
+            config.setdefault("prompt", values["prompt"])
+            return values["model_id"], config
+        return spec.remote_model, _config_from_fields(spec, values)
+
+    def submit(self, client, job, media_dir) -> RemoteSnapshot:
+        return self.snapshot(client.create_generation(job.remote_model, job.request_body["config"]), job)
+
+    def fetch(self, client, job, media_dir) -> RemoteSnapshot:
+        return self.snapshot(client.get_generation(job.remote_id), job)
+
+    def list_remote(self, client) -> list[RemoteSnapshot]:
+        return [self.snapshot(item, None) for item in client.list_generations()]
+
+    def delete(self, client, job):
+        client.delete_generation(job.remote_id)
+
+    def snapshot(self, generation, job) -> RemoteSnapshot:
+        kind = _default_kind(job)
+        return RemoteSnapshot(
+            remote_id=generation.id, state=generation.state, raw_status=generation.raw_status,
+            outputs=_outputs(generation.outputs, kind), failure_message=generation.failure_message or "",
+            created_at=generation.created_at,
+        )
+
+
+def _default_kind(job):
+    from jobs import catalogue
+
+    spec = catalogue.get(job.model_key) if job else None
+    return spec.output_kind if spec else "image"
+
+
+class HaiperAdapter:
+    supports_list = True
+
+    def __init__(self, kind: str):
+        self.kind = kind  # video | image
+
+    def build_request(self, spec: ModelSpec, values: dict, seed) -> tuple[str, dict]:
+        config = _config_from_fields(spec, values)
+        config["negative_prompt"] = values.get("negative_prompt", "")
+        config.setdefault("settings", {})["seed"] = seed
+        if self.kind == "video":
+            config["gen_mode"] = "standard"
+            config["is_public"] = bool(values.get("is_public", False))  # the API defaults to public
+            config.setdefault("use_ff_cond", False)
+        return f"haiper/text2{self.kind}", config
+
+    def submit(self, client, job, media_dir) -> RemoteSnapshot:
+        job_type = f"text2{self.kind}"
+        create = client.create_video_job if self.kind == "video" else client.create_image_job
+        return self.snapshot(create(job.request_body["config"], job_type=job_type))
+
+    def fetch(self, client, job, media_dir) -> RemoteSnapshot:
+        get = client.get_video_job if self.kind == "video" else client.get_image_job
+        return self.snapshot(get(job.remote_id))
+
+    def list_remote(self, client, pages=5) -> list[RemoteSnapshot]:
+        list_page = client.list_video_jobs if self.kind == "video" else client.list_image_jobs
+        snapshots = []
+        for page in range(1, pages + 1):
+            result = list_page(page=page, page_size=50)
+            snapshots += [self.snapshot(item) for item in result.items]
+            if len(snapshots) >= result.total_count or not result.items:
+                break
+        return snapshots
+
+    def delete(self, client, job):
+        (client.delete_video_job if self.kind == "video" else client.delete_image_job)(job.remote_id)
+
+    def snapshot(self, haiper_job) -> RemoteSnapshot:
+        settings_echo = ((haiper_job.original_request or {}).get("config") or {}).get("settings") or {}
+        return RemoteSnapshot(
+            remote_id=haiper_job.job_id, state=haiper_job.state, raw_status=haiper_job.raw_status,
+            outputs=_outputs(haiper_job.outputs, self.kind), failure_message=haiper_job.failure_message or "",
+            seed=settings_echo.get("seed"), created_at=haiper_job.created_at,
+            prompt=((haiper_job.original_request or {}).get("config") or {}).get("prompt"),
+        )
+
+
+class ApinferImageAdapter:
+    """Synchronous: the create call returns the finished images, decoded to disk by the client."""
+
+    supports_list = False
+
+    def build_request(self, spec: ModelSpec, values: dict, seed) -> tuple[str, dict]:
+        body = {"prompt": values["prompt"], "negative_prompt": values.get("negative_prompt", ""),
+                "width": values["width"], "height": values["height"], "seed": seed, "model": spec.remote_model}
+        return spec.remote_model, body
+
+    def submit(self, client, job, media_dir) -> RemoteSnapshot:
+        result = client.generate_image(job.request_body["config"], media_dir)
+        return RemoteSnapshot(
+            remote_id="", state="succeeded", raw_status="success",
+            outputs=tuple(SnapshotOutput(kind="image", local_path=path) for path in result.paths),
+            seed=result.seed, credit_cost=result.credit_cost,
+        )
+
+    def fetch(self, client, job, media_dir):
+        raise NotImplementedError("Apinfer images are synchronous: there is nothing to fetch later.")
+
+
+class ApinferVideoAdapter:
+    supports_list = False
+
+    def build_request(self, spec: ModelSpec, values: dict, seed) -> tuple[str, dict]:
+        body = {key: values[key] for key in ("video_length", "fps", "width", "height")}
+        body.update(prompt=values["prompt"], negative_prompt=values.get("negative_prompt", ""), model=spec.remote_model)
+        return spec.remote_model, body
+
+    def submit(self, client, job, media_dir) -> RemoteSnapshot:
+        image_bytes = (Path(settings.MEDIA_ROOT) / job.input_file).read_bytes()
+        created = client.create_video(image_bytes, job.request_body["config"])
+        return RemoteSnapshot(remote_id=created.job_id, state=created.state, raw_status=created.raw_status,
+                              credit_cost=created.credit_cost)
+
+    def fetch(self, client, job, media_dir) -> RemoteSnapshot:
+        result = client.get_generation(job.remote_id, media_dir)
+        outputs = (SnapshotOutput(kind="video", local_path=result.video_path),) if result.video_path else ()
+        return RemoteSnapshot(
+            remote_id=job.remote_id, state=result.state, raw_status=result.raw_status, outputs=outputs,
+            failure_message=result.failure_message or "", seed=result.seed, credit_cost=result.credit_cost,
+        )
+
+
+ADAPTERS = {
+    "generation": GenerationAdapter(),
+    "haiper_video": HaiperAdapter("video"),
+    "haiper_image": HaiperAdapter("image"),
+    "apinfer_image": ApinferImageAdapter(),
+    "apinfer_video": ApinferVideoAdapter(),
+}

@@ -1,0 +1,122 @@
+"""The new-job form is built from the catalogue: one form class per model, fields from its spec."""
+
+import json
+
+from django import forms
+from PIL import Image, UnidentifiedImageError
+
+from jobs import catalogue
+from jobs.adapters import MAX_SEED
+from netmind_console.accounts.models import ProviderAccount
+
+MAX_INPUT_IMAGE_BYTES = 10 * 1024 * 1024
+MODEL_ID_HELP = "The model id exactly as the provider names it, e.g. google/nano-banana."
+
+
+def _form_field(spec_field: catalogue.FieldSpec) -> forms.Field:
+    common = {"label": spec_field.label, "help_text": spec_field.help, "initial": spec_field.default}
+    if spec_field.kind == "bool":
+        return forms.BooleanField(required=False, **common)
+    if spec_field.kind == "choice":
+        return forms.ChoiceField(choices=[(c, c) for c in spec_field.choices], **common)
+    if spec_field.kind == "intchoice":
+        return forms.TypedChoiceField(choices=[(c, str(c)) for c in spec_field.choices], coerce=int, **common)
+    number = forms.IntegerField if spec_field.kind == "int" else forms.FloatField
+    return number(min_value=spec_field.minimum, max_value=spec_field.maximum, **common)
+
+
+class JobForm(forms.Form):
+    model = forms.CharField(widget=forms.HiddenInput)
+    account = forms.ModelChoiceField(queryset=ProviderAccount.objects.none(), empty_label=None,
+                                     label="Provider account")
+    prompt = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=4000,
+                             help_text="Describe what you want to see or hear.")
+
+    def __init__(self, *args, spec: catalogue.ModelSpec, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.spec = spec
+        self.fields["model"].initial = spec.key
+        self.fields["account"].queryset = ProviderAccount.objects.filter(owner=user, provider=spec.provider)
+        if spec.key == catalogue.CUSTOM_KEY:
+            self.fields["model_id"] = forms.RegexField(
+                regex=r"^[\w.-]+/[\w.:-]+$", label="Model id", help_text=MODEL_ID_HELP, max_length=200,
+                error_messages={"invalid": "Enter a model id like owner/name."})
+            self.fields["config_json"] = forms.CharField(
+                label="Config (JSON)", widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
+                initial="{}", help_text="Sent as the generation's config; the prompt is added unless given.")
+        if spec.has_negative_prompt:
+            self.fields["negative_prompt"] = forms.CharField(required=False, max_length=2000, label="Negative prompt",
+                                                             widget=forms.Textarea(attrs={"rows": 2}))
+        if spec.needs_image:
+            self.fields["image"] = forms.FileField(label="First frame (PNG or JPEG)",
+                                                   help_text="Up to 10 MB.")
+        for spec_field in spec.fields:
+            self.fields[spec_field.name] = _form_field(spec_field)
+        if spec.has_seed:
+            self.fields["seed_mode"] = forms.ChoiceField(
+                label="Seed", choices=[("random", "Random"), ("fixed", "Fixed")], initial="random",
+                widget=forms.RadioSelect)
+            self.fields["seed"] = forms.IntegerField(required=False, min_value=0, max_value=MAX_SEED,
+                                                     label="Seed value", help_text="Used when the seed is fixed.")
+
+    def clean_config_json(self):
+        text = self.cleaned_data["config_json"]
+        try:
+            config = json.loads(text or "{}")
+        except json.JSONDecodeError as error:
+            raise forms.ValidationError(f"Config is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno}).")
+        except ValueError:  # valid JSON, but a number longer than Python reads (4300 digits)
+            raise forms.ValidationError("Config holds a number too long to read.") from None
+        if not isinstance(config, dict):
+            raise forms.ValidationError("Config must be a JSON object, like {\"prompt\": \"…\"}.")
+        return config
+
+    def clean_image(self):
+        upload = self.cleaned_data["image"]
+        if upload.size > MAX_INPUT_IMAGE_BYTES:
+            raise forms.ValidationError("The image is larger than 10 MB.")
+        try:
+            with Image.open(upload) as image:
+                image_format = image.format
+                image.verify()
+        except (UnidentifiedImageError, OSError, SyntaxError):
+            raise forms.ValidationError("This file is not a readable image.") from None
+        if image_format not in ("PNG", "JPEG"):
+            raise forms.ValidationError(f"The first frame must be PNG or JPEG, not {image_format}.")
+        upload.seek(0)
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("seed_mode") == "fixed" and cleaned.get("seed") is None:
+            self.add_error("seed", "Enter a seed, or choose Random.")
+        return cleaned
+
+
+class CompareForm(forms.Form):
+    prompt = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
+    models = forms.MultipleChoiceField(
+        widget=forms.CheckboxSelectMultiple, label="Models",
+        choices=[(spec.key, spec.label) for spec in catalogue.MODELS.values() if not spec.needs_image],
+        help_text="Each model gets the prompt with its default settings.")
+
+    def clean_models(self):
+        chosen = self.cleaned_data["models"]
+        if len(chosen) < 2:
+            raise forms.ValidationError("Choose at least two models to compare.")
+        return chosen
+
+
+class JobFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Search prompts")
+    state = forms.ChoiceField(required=False)
+    provider = forms.ChoiceField(required=False, choices=[("", "Any provider"), ("netmind", "NetMind"),
+                                                          ("apinfer", "Apinfer")])
+    model = forms.ChoiceField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        from jobs.models import JobState
+
+        super().__init__(*args, **kwargs)
+        self.fields["state"].choices = [("", "Any state"), ("active", "Active"), *JobState.choices]
+        self.fields["model"].choices = [("", "Any model"), *[(s.key, s.label) for s in catalogue.MODELS.values()]]

@@ -1,0 +1,53 @@
+import argparse
+import json
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from jobs.models import Job
+
+MAX_LIMIT = 100_000  # a query's LIMIT must fit the database's integer; nobody reads more rows than this
+
+
+class Command(BaseCommand):
+    help = "List a user's jobs: uuid, model, state, remote id, error and outputs (local path, archive state)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--user", required=True)
+        parser.add_argument("--json", action="store_true")
+        parser.add_argument("--limit", type=_limit, default=50, help=f"1 to {MAX_LIMIT} jobs, newest first")
+
+    def handle(self, *args, user, limit, **options):
+        owner = get_user_model().objects.filter(username=user).first()
+        if owner is None:
+            raise CommandError(f"No user named {user!r}.")
+        rows = [_row(job) for job in Job.objects.filter(owner=owner).prefetch_related("outputs")[:limit]]
+        if options["json"]:
+            self.stdout.write(json.dumps(rows, indent=2))
+            return
+        for row in rows:
+            self.stdout.write(f"{row['uuid']}  {row['state']:<10} {row['model']:<40} {row['remote_id'] or '-'}"
+                              f"  {row['error'] or ''}")
+            for output in row["outputs"]:
+                self.stdout.write(f"    {output['kind']:<6} {output['archive_state']:<9} {output['path'] or '-'}")
+
+
+def _limit(text: str) -> int:
+    """A count of rows: a negative or astronomical --limit would crash the query instead of being refused."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text[:40]!r}") from None
+    if not 1 <= value <= MAX_LIMIT:
+        raise argparse.ArgumentTypeError(f"expected 1 to {MAX_LIMIT}, not {text[:40]}")
+    return value
+
+
+def _row(job):
+    return {
+        "uuid": str(job.uuid), "model": job.model_key, "state": job.state, "remote_id": job.remote_id,
+        "error": job.error_message, "created_at": job.created_at.isoformat(),
+        "outputs": [{"kind": o.kind, "archive_state": o.archive_state,
+                     "path": str(settings.MEDIA_ROOT / o.file) if o.file else None} for o in job.outputs.all()],
+    }

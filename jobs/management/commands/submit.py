@@ -1,0 +1,58 @@
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management.base import BaseCommand, CommandError
+
+from jobs import catalogue, services
+from jobs.forms import JobForm
+
+
+class Command(BaseCommand):
+    help = "Submit a job as a user and print its UUID. Values go through the same form as the web page."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--user", required=True)
+        parser.add_argument("--model", required=True, help="A catalogue key, or 'custom' with --set model_id=...")
+        parser.add_argument("--prompt", required=True)
+        parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE")
+        parser.add_argument("--config", help="JSON config for the custom model")
+        parser.add_argument("--image", help="First frame for image-to-video models")
+
+    def handle(self, *args, **options):
+        user = get_user_model().objects.filter(username=options["user"]).first()
+        if user is None:
+            raise CommandError(f"No user named {options['user']!r}.")
+        spec = catalogue.get(options["model"])
+        if spec is None:
+            raise CommandError(f"Unknown model {options['model']!r}. Known: {', '.join([*catalogue.MODELS, 'custom'])}.")
+        form = JobForm(self._data(user, spec, options), self._files(options), spec=spec, user=user)
+        if not form.is_valid():
+            problems = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
+            raise CommandError(f"Not submitted. {problems}")
+        self.stdout.write(str(services.create_job(user, spec, form.cleaned_data).uuid))
+
+    def _data(self, user, spec, options):
+        account = user.provider_accounts.filter(provider=spec.provider).first()
+        data = {"model": spec.key, "prompt": options["prompt"], "account": account.pk if account else "",
+                "seed_mode": "random", "config_json": options["config"] or "{}"}
+        data.update({f.name: f.default for f in spec.fields if f.default is not None and f.kind != "bool"})
+        data.update({f.name: "on" for f in spec.fields if f.kind == "bool" and f.default})
+        for assignment in options["set"]:
+            name, sep, value = assignment.partition("=")
+            if not sep:
+                raise CommandError(f"--set takes FIELD=VALUE, not {assignment!r}.")
+            data[name] = value
+        if "seed" in data:
+            data["seed_mode"] = "fixed"
+        return data
+
+    def _files(self, options):
+        if not options["image"]:
+            return {}
+        path = Path(options["image"])
+        try:
+            content = path.read_bytes()
+        except OSError as error:  # missing, a directory, unreadable, or a name too long for the file system
+            raise CommandError(f"--image: cannot read {str(path)[:200]}: {error.strerror or error}.") from None
+        return {"image": SimpleUploadedFile(path.name, content)}

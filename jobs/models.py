@@ -1,0 +1,172 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class JobState(models.TextChoices):
+    PENDING = "pending", "Pending"  # saved, not yet sent
+    SUBMITTING = "submitting", "Submitting"  # claimed by one worker
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+    UNKNOWN = "unknown", "Unknown"  # the create call's outcome is ambiguous: reconcile before anything else
+
+
+ACTIVE_STATES = [JobState.PENDING, JobState.SUBMITTING, JobState.QUEUED, JobState.RUNNING, JobState.UNKNOWN]
+TERMINAL_STATES = [JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED]
+
+
+class Job(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs")
+    account = models.ForeignKey("accounts.ProviderAccount", on_delete=models.SET_NULL, null=True, related_name="jobs")
+    model_key = models.CharField(max_length=200, help_text="Catalogue key, or the free model id for custom models")
+    provider = models.CharField(max_length=20)
+    adapter = models.CharField(max_length=30)
+    remote_model = models.CharField(max_length=200, blank=True)
+    prompt = models.TextField(blank=True)
+    params = models.JSONField(default=dict, help_text="The form's values, for Run again")
+    request_body = models.JSONField(default=dict, help_text="What was sent, never a secret")
+    input_file = models.CharField(max_length=500, blank=True, help_text="Uploaded input, relative to MEDIA_ROOT")
+    state = models.CharField(max_length=20, choices=JobState.choices, default=JobState.PENDING)
+    raw_status = models.CharField(max_length=100, blank=True, help_text="The provider's own status word")
+    remote_id = models.CharField(max_length=200, blank=True, db_index=True)
+    error_message = models.TextField(blank=True)
+    waiting_reason = models.CharField(max_length=300, blank=True, help_text="Why a retry is pending, shown on the job")
+    attempts = models.PositiveIntegerField(default=0)
+    retry_at = models.DateTimeField(null=True, blank=True)
+    seed = models.BigIntegerField(null=True, blank=True)
+    credit_cost = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    compare_group = models.UUIDField(null=True, blank=True, db_index=True)
+    submission_key = models.CharField(max_length=64, blank=True, help_text="From the form: a second post of it is the same job")
+    created_at = models.DateTimeField(default=timezone.now)
+    submit_started_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    sync_requested_at = models.DateTimeField(null=True, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "submission_key"], condition=~models.Q(submission_key=""),
+                                    name="unique_submission_per_owner"),
+            # One remote job belongs to one row: a reconcile race becomes an error instead of a shared job.
+            models.UniqueConstraint(fields=["account", "adapter", "remote_id"], condition=~models.Q(remote_id=""),
+                                    name="one_job_per_remote_job"),
+        ]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="job_owner_recent"),
+            models.Index(fields=["state", "last_synced_at"], name="job_state_synced"),
+            # typical_seconds: a model's latest successes, read by every poll of a running job's status.
+            models.Index(fields=["model_key", "state", "-finished_at"], name="job_model_recent_finish"),
+        ]
+
+    def __str__(self):
+        return f"{self.model_key} {self.uuid} ({self.state})"
+
+    @property
+    def is_active(self):
+        return self.state in ACTIVE_STATES
+
+    @property
+    def elapsed_seconds(self):
+        end = self.finished_at or timezone.now()
+        return max(0, (end - self.created_at).total_seconds())
+
+
+class JobEvent(models.Model):
+    """Every state change of a job, with its time: the job's timeline."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    from_state = models.CharField(max_length=20, blank=True)
+    to_state = models.CharField(max_length=20)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class OutputKind(models.TextChoices):
+    IMAGE = "image", "Image"
+    VIDEO = "video", "Video"
+    AUDIO = "audio", "Audio"
+
+
+class ArchiveState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ARCHIVED = "archived", "Archived"
+    FAILED = "failed", "Failed"
+    EXPIRED = "expired", "Expired"
+
+
+class Output(models.Model):
+    """One result file of a job: its remote link (which expires) and the local copy the console keeps."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="outputs")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="outputs")
+    position = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=10, choices=OutputKind.choices)
+    remote_url = models.TextField(blank=True)
+    remote_thumbnail_url = models.TextField(blank=True)
+    file = models.CharField(max_length=500, blank=True, help_text="Relative to MEDIA_ROOT")
+    thumbnail = models.CharField(max_length=500, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.BigIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    duration_seconds = models.FloatField(null=True, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    archive_state = models.CharField(max_length=10, choices=ArchiveState.choices, default=ArchiveState.PENDING)
+    archive_error = models.CharField(max_length=500, blank=True)
+    archive_attempts = models.PositiveIntegerField(default=0)
+    archive_retry_at = models.DateTimeField(null=True, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    favourite = models.BooleanField(default=False)
+    # Copied from the job so the gallery filters and pages without a join.
+    model_key = models.CharField(max_length=200)
+    provider = models.CharField(max_length=20)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["job", "position"], name="unique_output_position")]
+        indexes = [
+            models.Index(fields=["owner", "-created_at", "-id"], name="output_owner_recent"),
+            models.Index(fields=["archive_state", "archive_retry_at"], name="output_archive_due"),
+            # The gallery's model and provider filter choices: DISTINCT reads this index, not the table.
+            models.Index(fields=["owner", "model_key", "provider"], name="output_owner_model"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} #{self.position} of {self.job_id}"
+
+
+class WebhookDelivery(models.Model):
+    """One announcement of a finished job to its owner's webhook, retried with backoff until delivered."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="webhook_deliveries")
+    url = models.URLField(max_length=500)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_status = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="webhook_due")]

@@ -1,0 +1,47 @@
+"""django-q2 entry points: plain functions that take primary keys and call services."""
+
+from jobs import archive, services, webhooks
+from netmind_console.core import schedules
+
+
+def submit_job(job_id):
+    services.submit_job(job_id)
+
+
+def sync_job(job_id):
+    services.sync_job(job_id)
+
+
+def reconcile_job(job_id):
+    services.reconcile_job(job_id)
+
+
+def sync_account_jobs(account_id, adapter_name):
+    services.sync_account_jobs(account_id, adapter_name)
+
+
+def archive_output(output_id):
+    archive.archive_output(output_id)
+
+
+def ingest_output(output_id, local_path):
+    archive.ingest_local_file(output_id, local_path)
+
+
+def deliver_webhook(delivery_id):
+    webhooks.deliver(delivery_id)
+
+
+def sweep_active_jobs(until=None):
+    services.sweep_active_jobs()
+    schedules.repeat_within_the_minute("jobs.tasks.sweep_active_jobs", until)
+
+
+def reconcile_outstanding():
+    """Work a lost broker message would otherwise strand, re-derived from the rows: due sends, dead workers'
+    sends, unknown creates and syncs whose task never ran (the sweep's own message can be lost too; its
+    claims make the overlap free), then archives and webhooks still due."""
+    services.sweep_active_jobs()
+    archive.sweep_archives()
+    for delivery_id in webhooks.due():
+        services.enqueue("deliver_webhook", delivery_id)

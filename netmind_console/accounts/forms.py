@@ -1,0 +1,76 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import UserCreationForm
+
+from netmind_console.accounts.models import Provider, ProviderAccount
+
+
+class FirstAdminForm(UserCreationForm):
+    class Meta:
+        model = get_user_model()
+        fields = ["username", "email"]
+
+
+class ProviderAccountForm(forms.Form):
+    provider = forms.ChoiceField(choices=Provider.choices)
+    label = forms.CharField(max_length=100, initial="Default")
+    base_url = forms.URLField(
+        label="Base URL", required=False, max_length=300, assume_scheme="https",
+        help_text="Leave empty for the provider's default (the sandbox while sandbox mode is on).",
+    )
+    token = forms.CharField(
+        max_length=500, required=False, strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="Stored encrypted; only its last 4 characters are ever shown.",
+    )
+
+    def __init__(self, *args, owner, account=None, **kwargs):
+        self.owner = owner
+        self.account = account
+        super().__init__(*args, **kwargs)
+        if account:
+            self.fields["provider"].disabled = True
+            self.fields["token"].help_text = f"Currently {account.masked_token}. Leave empty to keep it."
+
+    def clean_token(self):
+        token = self.cleaned_data["token"]
+        if not token and not self.account:
+            raise forms.ValidationError("Enter the API token from the provider's dashboard.")
+        if token and (len(token) < 6 or any(c.isspace() for c in token)):
+            raise forms.ValidationError("That does not look like a token: at least 6 characters, no spaces.")
+        return token
+
+    def clean(self):
+        cleaned = super().clean()
+        provider = self.account.provider if self.account else cleaned.get("provider")
+        label = cleaned.get("label")
+        clash = ProviderAccount.objects.filter(owner=self.owner, provider=provider, label=label)
+        if self.account:
+            clash = clash.exclude(pk=self.account.pk)
+        if label and clash.exists():
+            self.add_error("label", "You already have an account with this label for this provider.")
+        return cleaned
+
+
+def _time_zone_choices():
+    from zoneinfo import available_timezones
+
+    return [(name, name) for name in sorted(available_timezones())]
+
+
+class PreferencesForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(choices=_time_zone_choices, label="Time zone",
+                                  help_text="Used for endpoint schedules, usage per day and dates.")
+
+    class Meta:
+        from netmind_console.accounts.models import Preferences
+
+        model = Preferences
+        fields = ["time_zone", "webhook_url"]
+        labels = {"webhook_url": "Webhook URL"}
+
+    def clean_webhook_url(self):
+        url = self.cleaned_data["webhook_url"]
+        if url and not url.startswith("https://") and not url.startswith("http://127.0.0.1"):
+            raise forms.ValidationError("Use an https:// URL, so the job details travel encrypted.")
+        return url

@@ -1,0 +1,61 @@
+"""Provider accounts: create, update, test, and the ready-made sandbox accounts."""
+
+from django.conf import settings
+
+from netmind_console.accounts.models import Provider, ProviderAccount
+
+SANDBOX_LABEL = "Sandbox"
+
+
+def default_base_url(provider: str) -> str:
+    if settings.CONSOLE_SANDBOX:
+        return settings.SANDBOX_URL
+    return settings.NETMIND_API_BASE if provider == Provider.NETMIND else settings.APINFER_API_BASE
+
+
+def save_account(owner, provider, label, token, base_url="", account=None) -> ProviderAccount:
+    """Create or update; an empty token on update keeps the stored one."""
+    account = account or ProviderAccount(owner=owner, provider=provider)
+    account.label = label
+    account.base_url = (base_url or default_base_url(provider)).rstrip("/")
+    if token:
+        account.set_token(token)
+    account.save()
+    return account
+
+
+def ensure_sandbox_accounts(user):
+    for provider in Provider.values:
+        if not ProviderAccount.objects.filter(owner=user, provider=provider, is_sandbox=True).exists():
+            account = ProviderAccount(owner=user, provider=provider, label=SANDBOX_LABEL, is_sandbox=True)
+            save_account(user, provider, SANDBOX_LABEL, settings.SANDBOX_TOKEN, settings.SANDBOX_URL, account)
+
+
+def accounts_for(user, provider=None):
+    accounts = ProviderAccount.objects.filter(owner=user)
+    return accounts.filter(provider=provider) if provider else accounts
+
+
+def client_for_account(account: ProviderAccount):
+    from netmind_console.clients import client_for
+
+    timeout = (settings.PROVIDER_CONNECT_TIMEOUT, settings.PROVIDER_READ_TIMEOUT)
+    return client_for(account.provider, account.base_url, account.reveal_token(), timeout=timeout)
+
+
+def test_connection(account: ProviderAccount) -> tuple[bool, str]:
+    """One cheap authenticated call; the answer is worded for a person, never with the token."""
+    from netmind_console.accounts.crypto import UndecryptableToken
+    from netmind_console.clients.errors import ProviderError, TokenRejected
+
+    name = account.get_provider_display()
+    try:
+        with client_for_account(account) as client:
+            client.ping()
+    except TokenRejected:
+        return False, f"{name} rejected the token. Check it in the provider's dashboard and enter it again."
+    except UndecryptableToken as error:
+        return False, error.user_message
+    except ProviderError as error:
+        return False, f"Could not reach {name} at {account.base_url}: {error.user_message}"
+    return True, f"Connected: {name} accepted the token."

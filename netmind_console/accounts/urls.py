@@ -1,0 +1,17 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from netmind_console.accounts import views
+
+urlpatterns = [
+    path("setup/", views.setup, name="setup"),
+    path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", auth_views.PasswordChangeView.as_view(
+        template_name="accounts/password_change.html", success_url="/settings/"), name="password_change"),
+    path("settings/", views.settings_page, name="settings"),
+    path("settings/accounts/new/", views.account_form, name="account_new"),
+    path("settings/accounts/<uuid:uuid>/", views.account_form, name="account_edit"),
+    path("settings/accounts/<uuid:uuid>/test/", views.account_test, name="account_test"),
+    path("settings/accounts/<uuid:uuid>/delete/", views.account_delete, name="account_delete"),
+]

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "netmind_console.core"
+    label = "core"
+
+    def ready(self):
+        from netmind_console.core import schedules
+
+        schedules.connect()

@@ -1,0 +1,5 @@
+from django.conf import settings
+
+
+def console(request):
+    return {"console_sandbox": settings.CONSOLE_SANDBOX}

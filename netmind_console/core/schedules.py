@@ -1,0 +1,44 @@
+"""The recurring work of the console, kept as django-q2 Schedule rows (created after every migrate)."""
+
+import time
+
+from django.db.models.signals import post_migrate
+from django_q.tasks import async_task
+
+from netmind_console.env import env_int
+
+# name -> (function path, minutes between runs)
+RECURRING = {
+    "worker heartbeat": ("netmind_console.core.tasks.heartbeat", 1),
+    "sweep active jobs": ("jobs.tasks.sweep_active_jobs", 1),
+    "reconcile outstanding work": ("jobs.tasks.reconcile_outstanding", 2),
+    "sweep endpoints": ("endpoints.tasks.sweep_endpoints", 1),
+}
+
+# django-q2 looks at Schedule rows only every 30 s and repeats them at most once a minute. Below 60,
+# each scheduled sweep that calls `repeat_within_the_minute` queues itself again every that many
+# seconds (tests, and deployments that want unwatched jobs noticed sooner).
+SWEEP_SECONDS = env_int("CONSOLE_SWEEP_SECONDS", 60, minimum=1)
+
+
+def repeat_within_the_minute(task_path: str, until: float | None):
+    """Queue `task_path` again after SWEEP_SECONDS, passing on `until`: the chain a scheduled run starts
+    ends when the next scheduled run is due, so chains never pile up. A no-op at 60 s and above."""
+    until = until or time.time() + 60
+    if time.time() + SWEEP_SECONDS >= until:
+        return
+    time.sleep(SWEEP_SECONDS)  # the worker waits it out: the broker cannot delay a task
+    async_task(task_path, until)
+
+
+def ensure_schedules(**kwargs):
+    from django_q.models import Schedule
+
+    for name, (func, minutes) in RECURRING.items():
+        Schedule.objects.update_or_create(
+            name=name, defaults={"func": func, "schedule_type": Schedule.MINUTES, "minutes": minutes, "repeats": -1}
+        )
+
+
+def connect():
+    post_migrate.connect(ensure_schedules, dispatch_uid="netmind_console.ensure_schedules")

@@ -1,0 +1,64 @@
+"""Health of the processes the console depends on, for /healthz and the dashboard."""
+
+from datetime import timedelta
+
+import requests
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from netmind_console.core.models import WorkerHeartbeat
+
+HEARTBEAT_STALE_AFTER = timedelta(minutes=3)
+
+
+def record_heartbeat():
+    WorkerHeartbeat.objects.update_or_create(name=settings.Q_CLUSTER["name"], defaults={"beat_at": timezone.now()})
+
+
+def database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True
+    except Exception:
+        return False
+
+
+def broker_ok() -> bool:
+    if not settings.REDIS_URL:
+        return database_ok()  # the ORM broker lives in the database
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping())
+    except redis.RedisError:
+        return False
+
+
+def last_worker_heartbeat():
+    beat = WorkerHeartbeat.objects.filter(name=settings.Q_CLUSTER["name"]).first()
+    return beat.beat_at if beat else None
+
+
+def sandbox_reachable() -> bool | None:
+    if not settings.CONSOLE_SANDBOX:
+        return None
+    try:
+        return requests.get(f"{settings.SANDBOX_URL}/_sandbox/health", timeout=2).ok
+    except requests.RequestException:
+        return False
+
+
+def health() -> dict:
+    beat = last_worker_heartbeat()
+    worker_ok = beat is not None and timezone.now() - beat < HEARTBEAT_STALE_AFTER
+    report = {
+        "database": database_ok(),
+        "broker": broker_ok(),
+        "worker": worker_ok,
+        "worker_last_heartbeat": beat.isoformat() if beat else None,
+        "sandbox": sandbox_reachable(),
+    }
+    report["ok"] = report["database"] and report["broker"] and report["worker"] and report["sandbox"] is not False
+    return report

@@ -1,0 +1,5 @@
+from netmind_console.core import services
+
+
+def heartbeat():
+    services.record_heartbeat()

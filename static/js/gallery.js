@@ -1,0 +1,100 @@
+// Gallery: a lightbox with previous/next and ←/→/Escape, and a count of ticked outputs.
+// Progressive: without this file, thumbnails link to the full files and the bulk form still posts.
+(function () {
+  "use strict";
+
+  var dialog = document.getElementById("lightbox");
+  if (!dialog || typeof dialog.showModal !== "function") return;
+  var stage = dialog.querySelector("[data-lightbox-stage]");
+  var caption = dialog.querySelector("[data-lightbox-caption]");
+  var current = null;
+
+  // Items are looked up on every move: infinite scroll keeps adding them.
+  function items() {
+    return Array.prototype.slice.call(document.querySelectorAll(".gallery-item[data-src]"));
+  }
+
+  function mediaFor(item) {
+    var kind = item.getAttribute("data-kind");
+    var element;
+    if (kind === "image") {
+      element = document.createElement("img");
+      element.alt = item.getAttribute("data-caption") || "";
+    } else {
+      element = document.createElement(kind === "video" ? "video" : "audio");
+      element.controls = true;
+      element.autoplay = true;
+      element.preload = "metadata";
+      if (kind === "video" && item.hasAttribute("data-poster")) element.poster = item.getAttribute("data-poster");
+    }
+    element.src = item.getAttribute("data-src");
+    return element;
+  }
+
+  function show(item) {
+    current = item;
+    stage.replaceChildren(mediaFor(item));
+    caption.textContent = item.getAttribute("data-caption") || "";
+    // Pause the grid's own players so two never play at once.
+    document.querySelectorAll(".gallery-item video, .gallery-item audio").forEach(function (player) { player.pause(); });
+    if (!dialog.open) dialog.showModal();
+  }
+
+  function step(offset) {
+    var list = items();
+    var index = list.indexOf(current);
+    if (index === -1 || list.length === 0) return;
+    show(list[(index + offset + list.length) % list.length]);
+  }
+
+  function close() {
+    if (dialog.open) dialog.close();
+  }
+
+  dialog.addEventListener("close", function () {
+    stage.replaceChildren(); // stops playback and frees the media
+    if (current) {
+      var focusTarget = current.querySelector(".lightbox-open, [data-lightbox-open]");
+      if (focusTarget) focusTarget.focus();
+    }
+    current = null;
+  });
+
+  document.addEventListener("click", function (event) {
+    var opener = event.target.closest(".lightbox-open, [data-lightbox-open]");
+    if (opener) {
+      var item = opener.closest(".gallery-item[data-src]");
+      if (item) {
+        event.preventDefault();
+        show(item);
+      }
+      return;
+    }
+    if (event.target.closest("[data-lightbox-prev]")) step(-1);
+    else if (event.target.closest("[data-lightbox-next]")) step(1);
+    else if (event.target.closest("[data-lightbox-close]") || event.target === dialog) close();
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (!dialog.open) return;
+    if (event.key === "ArrowLeft") { event.preventDefault(); step(-1); }
+    else if (event.key === "ArrowRight") { event.preventDefault(); step(1); }
+    else if (event.key === "Escape") { event.preventDefault(); close(); }
+  });
+
+  // The "View" buttons only make sense with this script: reveal them, including on later pages.
+  function revealButtons(root) {
+    root.querySelectorAll("[data-lightbox-open][hidden]").forEach(function (button) { button.hidden = false; });
+  }
+  revealButtons(document);
+  document.addEventListener("htmx:afterSettle", function (event) { revealButtons(event.detail.elt.parentElement || document); });
+
+  // A live count of ticked outputs next to the bulk buttons.
+  var count = document.querySelector("[data-selection-count]");
+  var hint = count ? count.textContent : "";
+  document.addEventListener("change", function (event) {
+    if (!count || !event.target.matches("input[name=ids][form=bulk-form]")) return;
+    var ticked = document.querySelectorAll("input[name=ids][form=bulk-form]:checked").length;
+    count.textContent = ticked ? ticked + " selected" : hint;
+  });
+})();

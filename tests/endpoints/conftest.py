@@ -1,0 +1,68 @@
+"""Three users (owner, other, admin) on the real sandbox over HTTP; django-q2 tasks run inline."""
+
+import time
+import uuid
+
+import pytest
+
+from endpoints import services
+from endpoints.models import Endpoint, Flavor
+
+RTX_4090 = "69475e82e81c4dd6be3467e2ca374e0c"  # $0.30 per GPU-hour, 6 available, 2 GPUs per node
+SOLD_OUT_L40S = "l40s5d7e9f1a2b3c4d5e6f7a8b9c0d30"
+
+
+@pytest.fixture(autouse=True)
+def tasks_run_inline(run_tasks_inline):
+    """Every endpoint test runs its tasks in-process (see tests/fixtures/console.py)."""
+
+
+@pytest.fixture
+def account(owner):
+    return services.default_account(owner)
+
+
+@pytest.fixture
+def flavors(account):
+    services.refresh_flavors(account)
+    return Flavor.objects.filter(base_url=account.base_url)
+
+
+@pytest.fixture
+def rtx(flavors):
+    return flavors.get(flavor_id=RTX_4090)
+
+
+def create_endpoint(owner, flavor, *, name="echo", instances=1, gpus=1, image="python:3.10-slim", key=None):
+    """An endpoint through the same service calls the create view makes."""
+    endpoint, _ = services.request_create(
+        owner, services.default_account(owner), flavor, name=name, instances=instances, gpus_per_instance=gpus,
+        image_url=image, command="python app.py", port=8080, create_key=key or uuid.uuid4(),
+    )
+    services.submit_create(endpoint.pk)
+    endpoint.refresh_from_db()
+    return endpoint
+
+
+def wait_until_settled(endpoint: Endpoint, timeout=15) -> Endpoint:
+    """Sync like a watching page would until the status cannot change by itself."""
+    deadline = time.monotonic() + timeout
+    endpoint.refresh_from_db()
+    while not endpoint.is_settled and time.monotonic() < deadline:
+        services.sync_endpoint(endpoint.pk)
+        time.sleep(0.1)
+        endpoint.refresh_from_db()
+    return endpoint
+
+
+@pytest.fixture
+def running(owner, rtx):
+    """An available endpoint with one instance of one RTX 4090."""
+    endpoint = wait_until_settled(create_endpoint(owner, rtx))
+    assert endpoint.status == "available"
+    return endpoint
+
+
+def remote_calls(sandbox, method: str) -> int:
+    """How many calls of one HTTP method the service API received (e.g. every PUT to any id)."""
+    return sum(count for call, count in sandbox.calls().items() if call.startswith(f"{method} /v1/inference-service"))

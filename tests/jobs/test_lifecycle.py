@@ -1,0 +1,133 @@
+"""The state machine's promises: no job lost, none doubled, every change recorded."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from jobs import catalogue, services
+from jobs.models import Job, JobState
+from tests.fixtures.console import account_of, wait_until_final
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def new_job(user, key="Qwen/Qwen-Image", prompt="a quiet harbour"):
+    spec = catalogue.get(key)
+    values = {f.name: f.default for f in spec.fields}
+    values.update(prompt=prompt, account=account_of(user, spec.provider))
+    return services.create_job(user, spec, values)
+
+
+def test_a_create_that_times_out_after_reaching_the_provider_is_adopted_not_sent_twice(owner, settings,
+                                                                                      console_on_sandbox):
+    settings.PROVIDER_READ_TIMEOUT = 0.5
+    console_on_sandbox.configure(latency_ms=1500)
+    job = new_job(owner)
+    job.refresh_from_db()
+    assert job.state == JobState.UNKNOWN or job.events.filter(to_state=JobState.UNKNOWN).exists()
+
+    console_on_sandbox.configure(latency_ms=0)
+    job = wait_until_final(job)
+
+    assert job.state == JobState.SUCCEEDED
+    assert console_on_sandbox.calls()["POST /v1/generation"] == 1
+    assert job.events.filter(note__startswith="Found on the provider").exists()
+
+
+def test_a_job_saved_but_never_queued_is_submitted_by_the_sweep(owner, console_on_sandbox, monkeypatch):
+    with monkeypatch.context() as patch:
+        patch.setattr(services, "enqueue", lambda *args: None)  # the crash: the task never reaches the broker
+        job = new_job(owner)
+    assert Job.objects.get(pk=job.pk).state == JobState.PENDING
+
+    services.sweep_active_jobs(now=timezone.now() + timedelta(minutes=1))
+
+    assert wait_until_final(job).state == JobState.SUCCEEDED
+    assert console_on_sandbox.calls()["POST /v1/generation"] == 1
+
+
+def test_submitting_the_same_job_twice_sends_one_create(owner, console_on_sandbox):
+    job = new_job(owner)
+    services.submit_job(job.pk)
+    services.submit_job(job.pk)
+    assert console_on_sandbox.calls()["POST /v1/generation"] == 1
+
+
+def test_a_rate_limited_create_waits_and_retries_instead_of_failing(owner, console_on_sandbox, monkeypatch):
+    from netmind_console.clients import errors
+
+    def rate_limited(*args):
+        raise errors.RateLimited(retry_after=1)
+
+    # Mocked: the sandbox's fault flag picks faults at random; this test needs exactly one 429.
+    with monkeypatch.context() as patch:
+        patch.setattr(services.ADAPTERS["generation"], "submit", rate_limited)
+        job = new_job(owner)
+    job.refresh_from_db()
+    assert job.state == JobState.PENDING and job.waiting_reason.startswith("Waiting to retry")
+    assert job.retry_at > timezone.now()
+
+    Job.objects.filter(pk=job.pk).update(retry_at=timezone.now())  # the wait is over
+    services.sweep_active_jobs()
+    assert wait_until_final(job).state == JobState.SUCCEEDED
+
+
+def test_a_worker_that_died_mid_submit_is_reconciled_not_resent(owner, console_on_sandbox, monkeypatch):
+    with monkeypatch.context() as patch:
+        patch.setattr(services, "enqueue", lambda *args: None)
+        job = new_job(owner)
+        services.submit_job(job.pk)  # reaches the provider ...
+        Job.objects.filter(pk=job.pk).update(state=JobState.SUBMITTING, remote_id="")  # ... but the worker died
+
+    services.sweep_active_jobs(now=timezone.now() + timedelta(hours=1))
+
+    assert wait_until_final(job).state == JobState.SUCCEEDED
+    assert console_on_sandbox.calls()["POST /v1/generation"] == 1
+
+
+def test_every_state_change_is_an_event_with_its_time(owner):
+    job = wait_until_final(new_job(owner))
+    events = list(job.events.all())
+    assert [e.to_state for e in events][0] == "pending" and events[-1].to_state == "succeeded"
+    assert all(a.at <= b.at for a, b in zip(events, events[1:]))
+    assert job.finished_at and job.submitted_at
+
+
+def test_a_status_word_nobody_knows_is_kept_and_shown_not_fatal(owner, owner_client):
+    from jobs.adapters import RemoteSnapshot
+
+    job = wait_until_final(new_job(owner))
+    Job.objects.filter(pk=job.pk).update(state=JobState.RUNNING)
+    job.refresh_from_db()
+    services.apply_snapshot(job, RemoteSnapshot(remote_id=job.remote_id, state=None, raw_status="warming_up"))
+    job.refresh_from_db()
+    assert job.state == JobState.RUNNING and job.raw_status == "warming_up"
+    assert "warming_up" in owner_client.get(f"/jobs/{job.uuid}/").content.decode()
+
+
+def test_importing_history_twice_adds_no_duplicates(owner, console_on_sandbox):
+    job = wait_until_final(new_job(owner))
+    job.delete()  # known remotely, forgotten locally
+    account = account_of(owner, "netmind")
+
+    first = services.import_history(account)
+    second = services.import_history(account)
+
+    assert first >= 1 and second == 0
+    remote_ids = list(Job.objects.values_list("remote_id", flat=True))
+    assert len(remote_ids) == len(set(remote_ids))
+
+
+def test_many_active_jobs_of_one_account_are_synced_with_one_list_call(owner, console_on_sandbox, monkeypatch):
+    with monkeypatch.context() as patch:
+        patch.setattr(services, "enqueue", lambda *args: None)
+        jobs = [new_job(owner, prompt=f"harbour {n}") for n in range(services.LIST_SWEEP_THRESHOLD)]
+        for job in jobs:
+            services.submit_job(job.pk)
+    console_on_sandbox.reset()
+
+    services.sync_account_jobs(account_of(owner, "netmind").pk, "generation")
+
+    calls = console_on_sandbox.calls()
+    assert calls.get("GET /v1/generation") == 1 and not calls.get("GET /v1/generation/{id}")

@@ -1,0 +1,338 @@
+"""Bad input, property-based: whatever a person or a script types, the console answers with a 2xx, 3xx or 4xx,
+a rejected value's message names its field, and a rejected post saves nothing.
+
+Every form, every management command and the main POST views get arbitrary text, numbers, unicode, huge values
+and missing fields from hypothesis. No provider is ever called: the values that pass go no further than a saved
+row, because the task queue is replaced by a no-op (see `no_tasks`).
+"""
+
+import html
+import io
+import os
+import re
+import uuid
+from decimal import Decimal
+
+import pytest
+from cryptography.fernet import Fernet
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
+
+from endpoints.models import Endpoint, EndpointSchedule, Flavor, ScaleIntent, Status
+from jobs.models import Job, Output
+from netmind_console.accounts import crypto
+from netmind_console.accounts.models import Preferences, ProviderAccount, preferences_for
+
+pytestmark = pytest.mark.django_db
+
+# BAD_INPUT_EXAMPLES=300 for a deeper hunt; 30 keeps the whole file well under a minute.
+BOUNDED = settings(max_examples=int(os.environ.get("BAD_INPUT_EXAMPLES", 30)), deadline=None,
+                   suppress_health_check=[HealthCheck.function_scoped_fixture])
+ROWS = (Job, Output, ProviderAccount, Preferences, Endpoint, EndpointSchedule, ScaleIntent)
+
+# What people and scripts really send: blanks, words, unicode, numbers of any size, floats, and huge text.
+numbers = st.one_of(st.integers(), st.integers(min_value=10**18, max_value=10**400), st.floats(allow_nan=True))
+junk = st.one_of(
+    st.just(""), st.text(max_size=40), st.text(alphabet=st.characters(codec="utf-8"), max_size=300),
+    numbers.map(str), st.sampled_from(["-1", "0", "1e309", "NaN", "∞", "{}", "[]", "null", "../..", "09:00"]),
+    st.integers(min_value=1000, max_value=20000).map(lambda n: "9" * n),
+)
+
+
+def posted(*names):
+    """Form data with any subset of these fields, each holding junk."""
+    return st.fixed_dictionaries({}, optional={name: junk for name in names})
+
+
+# ---- fixtures -------------------------------------------------------------------------------------
+
+@pytest.fixture
+def no_tasks(monkeypatch):
+    """Replaces the task queue with a no-op, so a post that passes validation never reaches a provider."""
+    monkeypatch.setattr("jobs.services.enqueue", lambda *args: None)
+    monkeypatch.setattr("endpoints.tasks.enqueue", lambda *args: None)
+
+
+@pytest.fixture
+def alice(django_user_model, settings, tmp_path, no_tasks):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    user = django_user_model.objects.create_user("alice", password="pw-alice-123")  # with sandbox accounts
+    preferences_for(user)  # pages create it on first read; made now, so row counts show only what a post saved
+    return user
+
+
+@pytest.fixture
+def web(client, alice):
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
+def endpoint(alice):
+    account = alice.provider_accounts.get(provider="netmind")
+    flavor = Flavor.objects.create(base_url=account.base_url, flavor_id="rtx", display_name="RTX 4090",
+                                   usd_per_gpu_hour=Decimal("0.30"), available_num=6, node_max_gpu=2)
+    return Endpoint.objects.create(owner=alice, account=account, name="echo", flavor=flavor, service_id="svc-1",
+                                   status=Status.INITIALIZING, usd_per_gpu_hour=Decimal("0.30"))
+
+
+# ---- the checks -------------------------------------------------------------------------------------
+
+def row_counts():
+    return {model.__name__: model.objects.count() for model in ROWS}
+
+
+def check_answer(response, before: dict, form_key="form"):
+    """Never a 5xx; a refusal saves nothing and names each field it refuses."""
+    assert response.status_code < 500, response.content[:2000]
+    if 400 <= response.status_code < 500:
+        assert row_counts() == before
+        form = response.context and response.context.get(form_key)
+        if form is not None:
+            assert_errors_name_their_fields(response.content.decode(), form)
+
+
+def assert_errors_name_their_fields(page: str, form):
+    """Each error is shown inside its field, right after the field's own label, or quotes the label itself."""
+    for name, messages in form.errors.items():
+        if name == "__all__" or form[name].is_hidden:  # a hidden field's value is the page's, not the person's
+            continue
+        bound = form[name]
+        label = html.escape(str(bound.label))
+        shown = page.find(f'id="{bound.auto_id}_error"')
+        if shown >= 0:
+            assert_shown_after_its_own_label(page[:shown], bound, label)
+        else:
+            for message in messages:
+                assert f"{label}: " in html.escape(message) or f"{label}: " in page, (
+                    f"{name}: {message!r} does not name {label!r}")
+
+
+def assert_shown_after_its_own_label(before: str, bound, label: str):
+    own = max(before.rfind(f'<label for="{bound.id_for_label}"'), before.rfind("<legend"))
+    assert own >= 0 and label in before[own:own + 300], f"{bound.name}: its error is not under its label {label!r}"
+    other_fields = [for_id for for_id in re.findall(r'<label for="([^"]+)"', before[own:])
+                    if not for_id.startswith(bound.auto_id)]
+    assert not other_fields, f"{bound.name}: its error is shown under {other_fields}"
+
+
+# ---- new job, compare, jobs list --------------------------------------------------------------------
+
+JOB_FIELDS = ("prompt", "account", "negative_prompt", "seed_mode", "seed", "model_id", "config_json", "image_size",
+              "num_inference_steps", "guidance_scale", "num_images", "enable_safety_checker", "output_format",
+              "aspect_ratio", "resolution", "duration", "width", "height", "video_length", "fps", "submission_key")
+
+
+@BOUNDED
+@given(model=st.sampled_from(["Qwen/Qwen-Image", "haiper/text2video", "custom", "apinfer/qwen-image", "nope", ""]),
+       data=posted(*JOB_FIELDS))
+def test_a_new_job_with_any_values_is_saved_or_refused_by_field(web, model, data):
+    before = row_counts()
+    response = web.post("/jobs/new/", {"model": model, **data})
+    check_answer(response, before)
+    if response.status_code == 400:
+        assert b"model" in response.content.lower()
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+uploads = st.one_of(st.binary(max_size=3000), st.binary(max_size=3000).map(PNG_SIGNATURE.__add__),
+                    st.binary(max_size=3000).map(lambda tail: b"\xff\xd8\xff\xe0" + tail))
+
+
+@BOUNDED
+@given(content=uploads, name=st.text(max_size=80), data=posted(*JOB_FIELDS))
+def test_wan_with_any_uploaded_bytes_is_refused_by_field_or_saved(web, alice, content, name, data):
+    account = alice.provider_accounts.get(provider="apinfer")
+    before = row_counts()
+    upload = SimpleUploadedFile(name or "frame", content)
+    response = web.post("/jobs/new/", {"model": "apinfer/wan2.2", "prompt": "waves", "account": account.pk,
+                                       **data, "image": upload})
+    check_answer(response, before)
+
+
+@BOUNDED
+@given(data=posted("prompt"), models=st.lists(st.one_of(junk, st.sampled_from(["Qwen/Qwen-Image",
+                                                                                "hkchengrex/MMAudio"])), max_size=4))
+def test_compare_with_any_prompt_and_models_is_refused_by_field_or_saves_every_job(web, data, models):
+    before = row_counts()
+    response = web.post("/jobs/compare/", {**data, "models": models})
+    check_answer(response, before)
+
+
+@BOUNDED
+@given(query=posted("q", "state", "provider", "model", "page"), htmx=st.booleans())
+def test_the_jobs_list_answers_any_filter(web, query, htmx):
+    response = web.get("/jobs/", query, **({"HTTP_HX_REQUEST": "true"} if htmx else {}))
+    assert response.status_code == 200
+
+
+# ---- gallery ------------------------------------------------------------------------------------------
+
+@BOUNDED
+@given(query=posted("kind", "model", "provider", "since", "until", "q", "favourites", "after"), htmx=st.booleans())
+def test_the_gallery_answers_any_filter_and_names_the_one_it_refuses(web, query, htmx):
+    response = web.get("/jobs/gallery/", query, **({"HTTP_HX_REQUEST": "true"} if htmx else {}))
+    assert response.status_code in (200, 400)
+    if response.status_code == 400 and response.context:
+        assert_errors_name_their_fields(response.content.decode(), response.context["filters"])
+
+
+@BOUNDED
+@given(data=posted("action", "confirm"), ids=st.lists(st.one_of(junk, st.uuids().map(str)), max_size=5))
+def test_a_gallery_bulk_action_with_any_values_is_refused_with_its_reason(web, data, ids):
+    before = row_counts()
+    response = web.post("/jobs/gallery/bulk/", {**data, "ids": ids})
+    check_answer(response, before)
+    if response.status_code == 400:
+        assert re.search(rb"action|output|selected", response.content)
+
+
+# ---- settings and provider accounts ----------------------------------------------------------------
+
+@BOUNDED
+@given(data=posted("time_zone", "webhook_url"))
+def test_preferences_with_any_values_are_saved_or_refused_by_field(web, data):
+    before = row_counts()
+    response = web.post("/settings/", data)
+    check_answer(response, before, form_key="preferences_form")
+
+
+@BOUNDED
+@given(data=posted("provider", "label", "base_url", "token"), editing=st.booleans())
+def test_a_provider_account_with_any_values_is_saved_whole_or_refused_by_field(web, alice, data, editing):
+    account = alice.provider_accounts.get(provider="netmind")
+    before = row_counts()
+    response = web.post(f"/settings/accounts/{account.uuid}/" if editing else "/settings/accounts/new/", data)
+    assert response.status_code in (200, 302), response.content[:2000]
+    if response.status_code == 200:  # the form again: with its errors, or empty when nothing was posted
+        assert row_counts() == before
+        assert response.context["form"].errors or not data
+        assert_errors_name_their_fields(response.content.decode(), response.context["form"])
+    for saved in ProviderAccount.objects.filter(owner=alice):
+        saved.full_clean()  # whatever was saved fits its columns (PostgreSQL would refuse what SQLite keeps)
+
+
+# ---- endpoints ------------------------------------------------------------------------------------------
+
+@BOUNDED
+@given(data=posted("name", "flavor", "instances", "image_url", "command", "port", "gpus_per_instance",
+                   "create_key", "account"))
+def test_an_endpoint_with_any_values_is_created_or_refused_by_field(web, endpoint, data):
+    before = row_counts()
+    response = web.post("/endpoints/new/", data)
+    check_answer(response, before)
+
+
+@BOUNDED
+@given(data=posted("instances", "confirmed"), intent_key=st.uuids().map(str))  # the page always sends a key
+def test_a_scale_with_any_values_is_asked_for_or_refused_by_field(web, endpoint, data, intent_key):
+    before = row_counts()
+    response = web.post(f"/endpoints/{endpoint.uuid}/scale/", {**data, "intent_key": intent_key})
+    check_answer(response, before)
+    if response.status_code == 400:
+        assert "Instances:" in response.content.decode()
+
+
+@BOUNDED
+@given(data=posted("start_time", "end_time", "instances"), weekdays=st.lists(junk, max_size=8))
+def test_a_schedule_with_any_values_is_added_or_refused_by_field(web, endpoint, data, weekdays):
+    before = row_counts()
+    response = web.post(f"/endpoints/{endpoint.uuid}/schedules/", {**data, "weekdays": weekdays})
+    check_answer(response, before, form_key="schedule_form")
+
+
+@BOUNDED
+@given(data=posted("monthly_budget_usd"))
+def test_a_budget_with_any_value_is_set_or_refused_by_field(web, endpoint, data):
+    before = row_counts()
+    response = web.post(f"/endpoints/{endpoint.uuid}/budget/", data)
+    check_answer(response, before, form_key="budget_form")
+
+
+@BOUNDED
+@given(data=posted("path", "body"), htmx=st.booleans())
+def test_try_it_with_any_path_and_body_is_refused_by_field_or_told_the_endpoint_is_not_ready(web, endpoint, data,
+                                                                                              htmx):
+    # The endpoint is still initializing: a valid request is refused (409) before any call to it.
+    response = web.post(f"/endpoints/{endpoint.uuid}/try/", data, **({"HTTP_HX_REQUEST": "true"} if htmx else {}))
+    assert response.status_code in (200, 400, 409)
+    assert_errors_name_their_fields(response.content.decode(), response.context["form"])
+
+
+# ---- management commands -----------------------------------------------------------------------------
+
+def run(command, *args) -> str:
+    out = io.StringIO()
+    call_command(command, *args, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+def check_refusal(command, args, names):
+    """Run the command as a script would; a refusal is a CommandError naming one of `names`, with nothing saved."""
+    before = row_counts()
+    try:
+        return run(command, *args)
+    except CommandError as error:
+        assert row_counts() == before
+        assert any(name in str(error) for name in names), str(error)
+    return None
+
+
+def options(*names):
+    """Any of the command's own options, each with junk (a flag takes no value), in any order."""
+    return st.lists(st.tuples(st.sampled_from(names), junk), max_size=4).map(
+        lambda pairs: [part for name, value in pairs for part in ((name,) if name == "--json" else (name, value))])
+
+
+SUBMIT_FIELD_NAMES = ("--", "user", "model", "prompt", "account", "config", "image", *JOB_FIELDS)
+
+
+@BOUNDED
+@given(model=st.sampled_from(["Qwen/Qwen-Image", "custom", "apinfer/wan2.2", "haiper/text2image"]),
+       sets=st.lists(st.tuples(st.sampled_from(JOB_FIELDS), junk).map("=".join), max_size=4),
+       more=options("--user", "--model", "--prompt", "--config", "--image"))
+def test_submit_with_any_values_saves_the_job_or_names_the_field(alice, model, sets, more):
+    args = ["--user", "alice", "--model", model, "--prompt", "x", *[f"--set={each}" for each in sets], *more]
+    check_refusal("submit", args, SUBMIT_FIELD_NAMES)
+
+
+@BOUNDED
+@given(more=options("--user", "--limit", "--json"))
+def test_jobs_with_any_options_lists_or_names_the_option(alice, more):
+    check_refusal("jobs", ["--user", "alice", *more], ("--", "user", "limit"))
+
+
+@BOUNDED
+@given(user=junk, account=junk)
+def test_import_history_with_any_user_or_label_names_what_is_wrong(alice, user, account):
+    assume(account not in ("", "Sandbox"))  # no label means every account: either would import for real
+    check_refusal("import_history", ["--user", user or "alice", "--account", account], ("user", "account", "label"))
+
+
+@BOUNDED
+@given(more=options("--user", "--provider", "--token", "--base-url"), label=junk,
+       provider=st.one_of(junk, st.sampled_from(["netmind", "apinfer"])))
+def test_provider_account_with_any_values_saves_a_whole_account_or_names_the_option(alice, more, label, provider):
+    check_refusal("provider_account", ["--user", "alice", "--provider", provider, "--token", "tok-123456",
+                                       "--label", label, *more],
+                  ("--", "user", "token", "label", "base-url"))
+    for saved in ProviderAccount.objects.all():
+        saved.full_clean()  # whatever was saved fits its columns (PostgreSQL would refuse what SQLite keeps)
+
+
+def test_rotate_keys_without_the_old_key_names_the_setting_and_changes_nothing(alice, settings):
+    stored = list(ProviderAccount.objects.values_list("token_ciphertext", flat=True))
+    settings.CONSOLE_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]  # the key the rows were encrypted with lost
+    crypto.reset_cache()
+    try:
+        with pytest.raises(CommandError, match="CONSOLE_ENCRYPTION_KEY"):
+            run("rotate_keys")
+    finally:
+        crypto.reset_cache()
+    assert list(ProviderAccount.objects.values_list("token_ciphertext", flat=True)) == stored
+
+
+def test_rotate_keys_takes_no_arguments(alice):
+    with pytest.raises(CommandError, match="unrecognized arguments"):
+        run("rotate_keys", str(uuid.uuid4()))
