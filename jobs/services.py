@@ -5,6 +5,7 @@ JobEvent row, because django-q2 delivers a task at least once and two workers ma
 """
 
 import logging
+import time
 import uuid as uuidlib
 from collections import defaultdict
 from datetime import timedelta
@@ -34,6 +35,7 @@ WATCHED_SYNC_INTERVAL = timedelta(seconds=1)
 STALE_CLAIM = timedelta(seconds=settings.Q_CLUSTER["retry"])
 UNQUEUED_GRACE = timedelta(seconds=10)
 LIST_SWEEP_THRESHOLD = 5  # with this many active jobs on one account, one list call beats a GET each
+LIST_SWEEP_BUDGET_SECONDS = settings.CONSOLE_TASK_TIMEOUT / 2  # then the rest waits for the next sweep
 RECONCILE_WINDOW = timedelta(seconds=5)  # clock skew allowed when matching a remote job to an ambiguous create
 
 
@@ -431,9 +433,7 @@ def _claim(rows, now, fields=("pk",)) -> list[tuple]:
         if connection.features.has_select_for_update_skip_locked:
             rows = rows.select_for_update(skip_locked=True)
         claimed = list(rows.values_list(*fields))
-        for start in range(0, len(claimed), CLAIM_BATCH):
-            ids = [row[0] for row in claimed[start:start + CLAIM_BATCH]]
-            Job.objects.filter(pk__in=ids).update(sync_requested_at=now)
+        _bulk_update([row[0] for row in claimed], sync_requested_at=now)
     return claimed
 
 
@@ -453,7 +453,13 @@ def _sync_running(now):
 
 
 def sync_account_jobs(account_id: int, adapter_name: str):
-    """One list call for all of an account's active jobs of one kind."""
+    """One list call for all of an account's active jobs of one kind; work bounded to fit one task.
+
+    Unchanged jobs are answered with one UPDATE. Changed ones are applied until half the task's time is
+    spent; the rest are released for the next sweep. Jobs the list does not show (an older page of Haiper
+    jobs, say) are synced one by one, so none waits for a sweep that cannot see it.
+    """
+    started = time.monotonic()
     active = Job.objects.select_related("account").filter(
         account_id=account_id, adapter=adapter_name, state__in=[JobState.QUEUED, JobState.RUNNING])
     jobs = {job.remote_id: job for job in active}
@@ -472,9 +478,30 @@ def sync_account_jobs(account_id: int, adapter_name: str):
         for job in jobs.values():
             enqueue("sync_job", job.pk)
         return
-    for snapshot in remote_jobs:
-        if snapshot.remote_id in jobs:
-            apply_snapshot(jobs[snapshot.remote_id], snapshot)
+    seen = {snapshot.remote_id: snapshot for snapshot in remote_jobs if snapshot.remote_id in jobs}
+    changed = [(jobs[remote_id], snapshot) for remote_id, snapshot in seen.items()
+               if _changes(jobs[remote_id], snapshot)]
+    unchanged = [jobs[remote_id].pk for remote_id in seen.keys() - {job.remote_id for job, _ in changed}]
+    _bulk_update(unchanged, last_synced_at=timezone.now())
+    for position, (job, snapshot) in enumerate(changed):
+        if time.monotonic() - started > LIST_SWEEP_BUDGET_SECONDS:
+            _bulk_update([job.pk for job, _ in changed[position:]], sync_requested_at=None)
+            break
+        apply_snapshot(job, snapshot)
+    for remote_id in jobs.keys() - seen.keys():
+        enqueue("sync_job", jobs[remote_id].pk)
+
+
+def _changes(job: Job, snapshot: RemoteSnapshot) -> bool:
+    """Whether applying the snapshot would change anything but the time of the last sync."""
+    return (snapshot.state != job.state or snapshot.raw_status[:100] != job.raw_status
+            or (snapshot.seed is not None and snapshot.seed != job.seed)
+            or (snapshot.credit_cost is not None and snapshot.credit_cost != job.credit_cost))
+
+
+def _bulk_update(pks: list[int], **fields):
+    for start in range(0, len(pks), CLAIM_BATCH):
+        Job.objects.filter(pk__in=pks[start:start + CLAIM_BATCH]).update(**fields)
 
 
 # ---- deleting and importing ----------------------------------------------------------------------

@@ -6,7 +6,8 @@ import pytest
 from django.utils import timezone
 
 from jobs import catalogue, services
-from jobs.models import Job, JobState
+from jobs.models import Job, JobEvent, JobState
+from netmind_console.accounts.services import client_for_account
 from tests.fixtures.console import account_of, wait_until_final
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -117,6 +118,32 @@ def test_importing_history_twice_adds_no_duplicates(owner, console_on_sandbox):
     assert first >= 1 and second == 0
     remote_ids = list(Job.objects.values_list("remote_id", flat=True))
     assert len(remote_ids) == len(set(remote_ids))
+
+
+def test_a_list_sweep_answers_unchanged_jobs_quietly_and_checks_the_ones_it_cannot_see_by_id(
+        owner, console_on_sandbox, monkeypatch):
+    console_on_sandbox.configure(speed=0.05)  # images take 200 s: nothing changes between the two sweeps
+    account = account_of(owner, "netmind")
+    with monkeypatch.context() as patch:
+        patch.setattr(services, "enqueue", lambda *args: None)
+        jobs = [new_job(owner, prompt=f"lighthouse {n}") for n in range(services.LIST_SWEEP_THRESHOLD)]
+        for job in jobs:
+            services.submit_job(job.pk)
+        services.sync_account_jobs(account.pk, "generation")
+    gone = Job.objects.get(pk=jobs[0].pk)
+    with client_for_account(account) as client:
+        client.delete_generation(gone.remote_id)
+    events_before = JobEvent.objects.count()
+    synced_before = dict(Job.objects.values_list("pk", "last_synced_at"))
+    asked = []
+    monkeypatch.setattr(services, "enqueue", lambda task, pk: asked.append((task, pk)))
+
+    services.sync_account_jobs(account.pk, "generation")
+
+    assert asked == [("sync_job", gone.pk)]
+    assert JobEvent.objects.count() == events_before
+    synced_after = dict(Job.objects.values_list("pk", "last_synced_at"))
+    assert all(synced_after[job.pk] > synced_before[job.pk] for job in jobs[1:])
 
 
 def test_many_active_jobs_of_one_account_are_synced_with_one_list_call(owner, console_on_sandbox, monkeypatch):
