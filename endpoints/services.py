@@ -269,7 +269,10 @@ def request_scale(endpoint: Endpoint, target: int, key, reason=ScaleIntent.Reaso
         with transaction.atomic():
             intent = ScaleIntent.objects.create(endpoint=endpoint, key=key, target=target, reason=reason, note=note)
     except IntegrityError:
-        return ScaleIntent.objects.get(key=key, endpoint=endpoint), False
+        intent = ScaleIntent.objects.filter(key=key, endpoint=endpoint).first()
+        if intent is None:  # the key of a form rendered for another endpoint
+            raise EndpointError("This form belongs to another endpoint's page. Reload the page and try again.")
+        return intent, False
     return intent, True
 
 

@@ -6,7 +6,7 @@ import requests
 from endpoints import services
 from endpoints.models import ScaleIntent
 
-from .conftest import remote_calls, wait_until_settled
+from .conftest import create_endpoint, remote_calls, wait_until_settled
 
 
 def scale(endpoint, target, key=None):
@@ -31,6 +31,15 @@ def test_the_same_scale_intent_sent_twice_makes_one_remote_call(running, sandbox
     _, created_again = scale(running, 2, key)
     assert created and not created_again
     assert remote_calls(sandbox, "PUT") == 1
+
+
+def test_a_scale_form_of_one_endpoint_posted_against_another_is_refused_in_words(running, owner, rtx, sandbox):
+    key = uuid.uuid4()
+    scale(running, 2, key)
+    other = wait_until_settled(create_endpoint(owner, rtx, name="other"))
+    with pytest.raises(services.EndpointError, match="another endpoint"):
+        services.request_scale(other, 3, key)
+    assert other.target_instances == 1 and remote_calls(sandbox, "PUT") == 1
 
 
 def test_two_tabs_asking_for_the_same_count_send_one_remote_call(running, sandbox):
