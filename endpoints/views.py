@@ -13,6 +13,7 @@ from endpoints import charts, services, tasks
 from endpoints.forms import AdoptForm, BudgetForm, CreateEndpointForm, DeleteForm, ScaleForm, ScheduleForm, TryItForm
 from endpoints.models import Endpoint, EndpointSchedule, Flavor, ScaleIntent, Status
 from netmind_console.clients.errors import NotFound, ProviderError
+from netmind_console.core.forms import submitted
 
 # HTMX stops polling an element when the answer has this status (the content is still swapped in).
 STOP_POLLING = 286
@@ -203,7 +204,7 @@ def endpoint_new(request):
     account, _ = _chosen_account(request)
     if account and not services.flavors_for(account).exists():
         _fetch_flavors_quietly(request, account)
-    form = CreateEndpointForm(request.POST or None, owner=request.user)
+    form = CreateEndpointForm(submitted(request), owner=request.user)
     if request.method == "POST" and form.is_valid():
         endpoint, created = services.request_create(
             request.user, form.chosen_account(), form.cleaned_data["flavor"],
@@ -240,7 +241,7 @@ def cost_preview(request):
 
 @login_required
 def adopt(request):
-    form = AdoptForm(request.POST or None, owner=request.user)
+    form = AdoptForm(submitted(request), owner=request.user)
     if request.method == "POST" and form.is_valid():
         account = form.chosen_account()
         try:
@@ -296,7 +297,7 @@ def _confirm_scale_up(request, endpoint, target, intent_key):
 @login_required
 def delete(request, uuid):
     endpoint = _get_endpoint_for_user(request, uuid)
-    form = DeleteForm(request.POST or None, endpoint=endpoint)
+    form = DeleteForm(submitted(request), endpoint=endpoint)
     if request.method == "POST" and form.is_valid():
         try:
             if services.request_delete(endpoint):
@@ -328,7 +329,7 @@ def set_budget(request, uuid):
 @login_required
 def try_it(request, uuid):
     endpoint = _get_endpoint_for_user(request, uuid)
-    form = TryItForm(request.POST or None)
+    form = TryItForm(submitted(request))
     context = {"endpoint": endpoint, "form": form}
     status = 200
     if request.method == "POST":

@@ -14,6 +14,7 @@ from jobs.forms import CompareForm, JobFilterForm, JobForm
 from jobs.models import Job
 from netmind_console.accounts.models import ProviderAccount
 from netmind_console.clients.errors import ProviderError
+from netmind_console.core.forms import submitted
 
 DEFAULT_MODEL = "Qwen/Qwen-Image"
 STOP_POLLING = 286  # htmx stops an `every` trigger when the fragment answers 286
@@ -165,7 +166,7 @@ def delete_job(request, uuid):
 
 @login_required
 def compare(request):
-    form = CompareForm(request.POST or None)
+    form = CompareForm(submitted(request))
     accounts = {p: ProviderAccount.objects.filter(owner=request.user, provider=p).first()
                 for p in ("netmind", "apinfer")}
     if request.method == "POST" and form.is_valid():

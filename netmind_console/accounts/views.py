@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from netmind_console.accounts import services
 from netmind_console.accounts.forms import FirstAdminForm, PreferencesForm, ProviderAccountForm
 from netmind_console.accounts.models import ProviderAccount, preferences_for
+from netmind_console.core.forms import submitted
 
 
 def _get_account_for_user(request, uuid) -> ProviderAccount:
@@ -18,7 +19,7 @@ def setup(request):
     """First run: create the first (admin) account. Closed once any user exists."""
     if get_user_model().objects.exists():
         return redirect("dashboard")
-    form = FirstAdminForm(request.POST or None)
+    form = FirstAdminForm(submitted(request))
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             user = form.save(commit=False)
@@ -27,14 +28,14 @@ def setup(request):
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Welcome, {user.username}. Your console is ready.")
         return redirect("dashboard")
-    return render(request, "accounts/setup.html", {"form": form})
+    return render(request, "accounts/setup.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @login_required
 def settings_page(request):
     from jobs.services import storage_stats
 
-    form = PreferencesForm(request.POST or None, instance=preferences_for(request.user))
+    form = PreferencesForm(submitted(request), instance=preferences_for(request.user))
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, "Preferences saved.")
@@ -47,7 +48,7 @@ def settings_page(request):
 @login_required
 def account_form(request, uuid=None):
     account = _get_account_for_user(request, uuid) if uuid else None
-    form = ProviderAccountForm(request.POST or None, owner=request.user, account=account,
+    form = ProviderAccountForm(submitted(request), owner=request.user, account=account,
                                initial={"label": account.label, "base_url": account.base_url} if account else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -55,7 +56,8 @@ def account_form(request, uuid=None):
                               data["token"], data["base_url"], account)
         messages.success(request, f"Saved {data['label']}.")
         return redirect("settings")
-    return render(request, "accounts/account_form.html", {"form": form, "account": account})
+    return render(request, "accounts/account_form.html", {"form": form, "account": account},
+                  status=400 if form.errors else 200)
 
 
 @login_required

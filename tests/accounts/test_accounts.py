@@ -72,7 +72,7 @@ def test_bob_cannot_test_alices_account(client, bob, alices_account):
 def test_adding_an_account_without_a_token_says_what_is_missing(client, alice):
     client.force_login(alice)
     response = client.post("/settings/accounts/new/", {"provider": "netmind", "label": "Home", "token": ""})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Enter the API token" in response.content.decode()
     assert not ProviderAccount.objects.filter(label="Home").exists()
 

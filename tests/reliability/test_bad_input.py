@@ -117,6 +117,22 @@ def assert_shown_after_its_own_label(before: str, bound, label: str):
     assert not other_fields, f"{bound.name}: its error is shown under {other_fields}"
 
 
+# ---- a form posted with nothing in it --------------------------------------------------------------
+
+@pytest.mark.parametrize("path, says", [
+    ("/settings/accounts/new/", "This field is required"), ("/jobs/new/", "Unknown model: choose one"),
+    ("/jobs/compare/", "This field is required"), ("/endpoints/new/", "This field is required"),
+    ("/endpoints/adopt/", "This field is required"), ("/endpoints/{endpoint}/delete/", "This field is required"),
+    ("/endpoints/{endpoint}/try/", "This field is required"),
+])
+def test_a_form_posted_empty_is_refused_and_says_what_is_required(web, endpoint, path, says):
+    before = row_counts()
+    response = web.post(path.format(endpoint=endpoint.uuid), {})
+    assert 400 <= response.status_code < 500
+    check_answer(response, before)
+    assert says in response.content.decode()
+
+
 # ---- new job, compare, jobs list --------------------------------------------------------------------
 
 JOB_FIELDS = ("prompt", "account", "negative_prompt", "seed_mode", "seed", "model_id", "config_json", "image_size",
@@ -204,10 +220,10 @@ def test_a_provider_account_with_any_values_is_saved_whole_or_refused_by_field(w
     account = alice.provider_accounts.get(provider="netmind")
     before = row_counts()
     response = web.post(f"/settings/accounts/{account.uuid}/" if editing else "/settings/accounts/new/", data)
-    assert response.status_code in (200, 302), response.content[:2000]
-    if response.status_code == 200:  # the form again: with its errors, or empty when nothing was posted
+    assert response.status_code in (302, 400), response.content[:2000]
+    if response.status_code == 400:  # the form again, with its errors
         assert row_counts() == before
-        assert response.context["form"].errors or not data
+        assert response.context["form"].errors
         assert_errors_name_their_fields(response.content.decode(), response.context["form"])
     for saved in ProviderAccount.objects.filter(owner=alice):
         saved.full_clean()  # whatever was saved fits its columns (PostgreSQL would refuse what SQLite keeps)
