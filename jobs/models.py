@@ -4,6 +4,14 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from jobs import catalogue
+
+
+def model_label(model_key: str) -> str:
+    """The catalogue's name for a model ("Qwen-Image"), or the free model id of one it does not know."""
+    spec = catalogue.get(model_key)
+    return spec.label if spec else model_key
+
 
 class JobState(models.TextChoices):
     PENDING = "pending", "Pending"  # saved, not yet sent
@@ -70,6 +78,10 @@ class Job(models.Model):
 
     def __str__(self):
         return f"{self.model_key} {self.uuid} ({self.state})"
+
+    @property
+    def model_label(self) -> str:
+        return model_label(self.model_key)
 
     @property
     def is_active(self):
@@ -145,6 +157,10 @@ class Output(models.Model):
             # The gallery's model and provider filter choices: DISTINCT reads this index, not the table.
             models.Index(fields=["owner", "model_key", "provider"], name="output_owner_model"),
         ]
+
+    @property
+    def model_label(self) -> str:
+        return model_label(self.model_key)
 
     def __str__(self):
         return f"{self.kind} #{self.position} of {self.job_id}"

@@ -78,5 +78,5 @@ def test_a_finished_job_raises_one_toast(owner_client, owner):
     job = wait_until_final(new_job(owner))
     first = owner_client.get("/jobs/finished-toasts/").content.decode()
     second = owner_client.get("/jobs/finished-toasts/").content.decode()
-    assert f"/jobs/{job.uuid}/" in first and "succeeded" in first
+    assert f"/jobs/{job.uuid}/" in first and "Qwen Image succeeded" in first
     assert "toast" not in second
