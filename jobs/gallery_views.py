@@ -34,7 +34,7 @@ from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from jobs import archive
-from jobs.models import ArchiveState, Output, OutputKind
+from jobs.models import ArchiveState, Output, OutputKind, model_label
 
 PAGE_SIZE = 30
 MAX_BULK = 500
@@ -139,7 +139,7 @@ def _render_gallery(request, filters, mine, status=200, **context):
     context.update(
         filters=filters,
         has_any=bool(pairs),
-        models=sorted({model for model, _ in pairs}),
+        models=sorted({(model, model_label(model)) for model, _ in pairs}, key=lambda choice: choice[1]),
         providers=sorted({provider for _, provider in pairs}),
     )
     template = "jobs/gallery.html#results" if request.htmx else "jobs/gallery.html"
