@@ -43,11 +43,13 @@ test: install chromium
 	@$(MAKE) --no-print-directory test-postgres
 
 # The same database-touching tests again on PostgreSQL + Redis (the scaled-out configuration). Browser
-# tests run their own SQLite console, and the slow multi-worker run is on PostgreSQL + Redis already.
+# tests run their own SQLite console, the slow multi-worker run is on PostgreSQL + Redis already, and the
+# sandbox and client tests never touch the console's database.
 test-postgres: install
 	@if $(BIN)/python -m netmind_console.core.reachable postgresql://127.0.0.1:5432/postgres redis://127.0.0.1:6379/0; then \
 	  DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres REDIS_URL=redis://127.0.0.1:6379/0 \
-	    $(BIN)/pytest -m "not browser and not slow" --ignore=tests/browser -p no:cacheprovider -q; \
+	    $(BIN)/pytest -m "not browser and not slow" --ignore=tests/browser --ignore=tests/sandbox \
+	      --ignore=tests/clients -p no:cacheprovider -q; \
 	else echo "PostgreSQL or Redis not reachable at 127.0.0.1: skipping the scaled-out run."; fi
 
 clean:
