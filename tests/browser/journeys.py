@@ -81,14 +81,23 @@ def open_new_job(page: Page, model_key: str):
     return spec
 
 
-def submit_job(page: Page, model_key: str, prompt: str, first_frame: Path | None = None):
-    """Fill in the prompt (and the first frame when the model needs one), submit, land on the job's page."""
+def submit_job(page: Page, model_key: str, prompt: str, first_frame: Path | None = None, seed: int | None = None):
+    """Fill in the prompt (the first frame and a fixed seed when given), submit, land on the job's page."""
     open_new_job(page, model_key)
     field(page, "Prompt").fill(prompt)
+    if seed is not None:
+        fix_seed(page, seed)
     if first_frame:
         field(page, "First frame (PNG or JPEG)").set_input_files(first_frame)
     page.get_by_role("button", name="Submit job").click()
     page.wait_for_url("**/jobs/*-*/")
+
+
+def fix_seed(page: Page, seed: int):
+    """The seed value is hidden while the seed is random, and shown once "Fixed" is chosen."""
+    expect(page.get_by_label("Seed value")).to_be_hidden()
+    page.get_by_role("radio", name="Fixed").check()
+    page.get_by_label("Seed value").fill(str(seed))
 
 
 def status_badge(page: Page):

@@ -10,6 +10,7 @@ pytestmark = pytest.mark.browser
 
 CATALOGUE_MODELS = ["Qwen/Qwen-Image", "hunyuanvideo-community/HunyuanVideo", "hkchengrex/MMAudio",
                     "haiper/text2video", "haiper/text2image", "apinfer/qwen-image", "apinfer/wan2.2"]
+FIXED_SEED = 4242
 README_SHOTS = {"hunyuanvideo-community/HunyuanVideo": "job-video"}
 
 
@@ -24,9 +25,11 @@ def first_frame(tmp_path):
 def test_each_catalogue_model_runs_to_a_result_that_plays(page, model_key, first_frame):
     spec = catalogue.get(model_key)
     submit_job(page, model_key, "a lighthouse on a cliff at dusk, waves breaking below",
-               first_frame=first_frame if spec.needs_image else None)
+               first_frame=first_frame if spec.needs_image else None, seed=FIXED_SEED if spec.has_seed else None)
     wait_for_final_state(page, "Succeeded")
     assert_result_works(page, spec.output_kind)
+    if spec.has_seed:
+        expect(page.locator("dt", has_text="Seed").locator("+ dd")).to_have_text(str(FIXED_SEED))
     screenshot(page, "job-" + model_key.replace("/", "-").lower(), README_SHOTS.get(model_key))
 
 
