@@ -45,8 +45,8 @@ from scaleout import calls_per_job  # noqa: E402
 
 from netmind_console.sandbox.lifecycle import DURATIONS  # noqa: E402
 from tests.fixtures.live import LiveConsole  # noqa: E402
-from tests.fixtures.sandbox import SandboxProcess  # noqa: E402
-from tests.fixtures.scaled import THROWAWAY_KEYS, wait_for  # noqa: E402
+from tests.fixtures.sandbox import THROWAWAY_KEYS, SandboxProcess  # noqa: E402
+from tests.fixtures.scaled import wait_for  # noqa: E402
 
 MODEL = "Qwen/Qwen-Image"
 POLL_SECONDS = 1.0  # the status fragment's hx-trigger="every 1s"

@@ -29,8 +29,8 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.fixtures.sandbox import free_port  # noqa: E402
-from tests.fixtures.scaled import FOREIGN_SETTINGS, THROWAWAY_KEYS  # noqa: E402
+from tests.fixtures.sandbox import THROWAWAY_KEYS, free_port  # noqa: E402
+from tests.fixtures.scaled import FOREIGN_SETTINGS  # noqa: E402
 
 SETUP = """
 from django.contrib.auth import get_user_model
