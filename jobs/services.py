@@ -15,7 +15,9 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django_q.brokers import get_broker
 from django_q.tasks import async_task
 
 from jobs import catalogue
@@ -408,7 +410,8 @@ def _recover_stranded_jobs(now):
     """Re-derive from the rows what a lost task would strand: due sends, dead workers' sends, unknown creates."""
     due_pending = Job.objects.filter(state=JobState.PENDING).filter(
         Q(retry_at__lte=now) | Q(retry_at__isnull=True, created_at__lt=now - UNQUEUED_GRACE))
-    for (pk,) in _claim(due_pending.filter(_unclaimed(now, STALE_CLAIM, answered_by="submit_started_at")), now):
+    unclaimed = due_pending.filter(_unclaimed(now, STALE_CLAIM, answered_by="submit_started_at"))
+    for (pk,) in _claim(_not_waiting_in_the_broker(unclaimed), now):
         enqueue("submit_job", pk)
     # A worker died mid-submit: whether the POST left is unknown, so reconcile rather than resend.
     for job in Job.objects.filter(state=JobState.SUBMITTING, submit_started_at__lt=now - STALE_CLAIM):
@@ -417,6 +420,24 @@ def _recover_stranded_jobs(now):
     unknown = Job.objects.filter(state=JobState.UNKNOWN).filter(_unclaimed(now, UNKNOWN_RECHECK))
     for (pk,) in _claim(unknown, now):
         enqueue("reconcile_job", pk)
+
+
+def _not_waiting_in_the_broker(rows):
+    """The rows whose task cannot still be in the broker's queue.
+
+    The queue is first in, first out: when it holds N tasks, the N most recently asked-for rows may still
+    be among them, so only older rows are sent again. Re-sending every row of a long backlog would only
+    make it longer (at 10,000 jobs it grew faster than the workers drained it).
+    """
+    waiting = get_broker().queue_size()
+    if not waiting:
+        return rows
+    candidates = rows.annotate(asked_at=Coalesce("sync_requested_at", "created_at"))
+    lost_at_most = candidates.count() - waiting
+    if lost_at_most <= 0:
+        return rows.none()
+    cutoff = candidates.order_by("asked_at").values_list("asked_at", flat=True)[lost_at_most - 1]
+    return candidates.filter(asked_at__lte=cutoff)
 
 
 def _unclaimed(now, lost_after: timedelta, answered_by: str | None = None) -> Q:

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from django_q.brokers import get_broker
 
 from jobs import catalogue, services
 from jobs.models import Job, JobEvent, JobState
@@ -46,6 +47,35 @@ def test_a_job_saved_but_never_queued_is_submitted_by_the_sweep(owner, console_o
 
     assert wait_until_final(job).state == JobState.SUCCEEDED
     assert console_on_sandbox.calls()["POST /v1/generation"] == 1
+
+
+@pytest.fixture
+def broker():
+    """The configured broker (the ORM table, or Redis in the scaled-out run), empty before and after."""
+    queue = get_broker()
+    queue.purge_queue()
+    yield queue
+    queue.purge_queue()
+
+
+def test_the_sweep_resends_only_the_jobs_whose_tasks_cannot_still_be_waiting_in_the_queue(
+        owner, console_on_sandbox, monkeypatch, broker):
+    with monkeypatch.context() as patch:
+        patch.setattr(services, "enqueue", lambda *args: None)
+        jobs = [new_job(owner, prompt=f"kite {n}") for n in range(3)]
+    for age, job in zip((3, 2, 1), jobs):  # minutes since saved: the first is the oldest
+        Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=age))
+    for _ in range(2):
+        broker.enqueue("a task of another job, still waiting its turn")
+    resent = []
+    monkeypatch.setattr(services, "enqueue", lambda task, pk: resent.append(pk))
+
+    services.sweep_active_jobs()
+    assert resent == [jobs[0].pk]  # two tasks wait: they can only be the two newest jobs'
+
+    broker.purge_queue()
+    services.sweep_active_jobs()
+    assert sorted(resent) == sorted(job.pk for job in jobs)
 
 
 def test_submitting_the_same_job_twice_sends_one_create(owner, console_on_sandbox):
