@@ -1,7 +1,7 @@
 """Scale-out benchmark: several qcluster processes on PostgreSQL + Redis working through many jobs.
 
     .venv/bin/python bench/scaleout.py [--jobs 1000] [--clusters 3] [--workers 2] [--fail-rate 0.1]
-        [--speed 100] [--json out.json]
+        [--speed 100] [--task-timeout 120] [--json out.json]
 
 Starts a sandbox (`--speed`, `--fail-rate`), a fresh `scaled_bench` PostgreSQL database and Redis db 15,
 and `--clusters` qcluster processes (`--workers` each, sweeps every second), then submits `--jobs` image
@@ -36,6 +36,8 @@ def parse_args():
     parser.add_argument("--workers", type=int, default=2, help="worker processes per cluster")
     parser.add_argument("--fail-rate", type=float, default=0.1)
     parser.add_argument("--speed", type=float, default=100)
+    parser.add_argument("--task-timeout", type=int, default=120,
+                        help="CONSOLE_TASK_TIMEOUT of the clusters (the production default; tests use 10-15)")
     parser.add_argument("--json", help="also write the figures to this file")
     return parser.parse_args()
 
@@ -75,7 +77,7 @@ def run(args) -> dict:
     scratch = Path(tempfile.mkdtemp(prefix="bench-scaleout-"))
     with SandboxProcess(scratch / "sandbox", speed=args.speed, fail_rate=args.fail_rate) as sandbox, \
             ScaledConsole("bench", scratch / "console", sandbox.url, redis_db=15, CONSOLE_WORKERS=args.workers,
-                          CONSOLE_SWEEP_SECONDS=1, CONSOLE_TASK_TIMEOUT=15) as console:
+                          CONSOLE_SWEEP_SECONDS=1, CONSOLE_TASK_TIMEOUT=args.task_timeout) as console:
         console.create_user("bench")
         clusters = [console.start_cluster() for _ in range(args.clusters)]
         console.start_sweeping()
