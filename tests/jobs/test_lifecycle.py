@@ -49,17 +49,9 @@ def test_a_job_saved_but_never_queued_is_submitted_by_the_sweep(owner, console_o
     assert console_on_sandbox.calls()["POST /v1/generation"] == 1
 
 
-@pytest.fixture
-def broker():
-    """The configured broker (the ORM table, or Redis in the scaled-out run), empty before and after."""
-    queue = get_broker()
-    queue.purge_queue()
-    yield queue
-    queue.purge_queue()
-
-
 def test_the_sweep_resends_only_the_jobs_whose_tasks_cannot_still_be_waiting_in_the_queue(
-        owner, console_on_sandbox, monkeypatch, broker):
+        owner, console_on_sandbox, monkeypatch):
+    broker = get_broker()  # the ORM table, or Redis in the scaled-out run: empty as each test starts
     with monkeypatch.context() as patch:
         patch.setattr(services, "enqueue", lambda *args: None)
         jobs = [new_job(owner, prompt=f"kite {n}") for n in range(3)]
