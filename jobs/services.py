@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 # Sends, plus unexpected errors (bugs, unforeseen faults) while syncing or reconciling: past this the job fails
 # with the reason, instead of cycling through the sweep forever.
 MAX_SUBMIT_ATTEMPTS = 8
+# A provider's own faults (5xx, 429, dropped connections) are its weather, not the job's: sends they refuse
+# or leave unconfirmed are retried with backoff (a minute apart at most) this many times, about 16 minutes.
+MAX_SENDS_THROUGH_PROVIDER_FAULTS = 20
 WATCHED_SYNC_INTERVAL = timedelta(seconds=1)
 STALE_CLAIM = timedelta(seconds=settings.Q_CLUSTER["retry"])
 UNQUEUED_GRACE = timedelta(seconds=10)
@@ -151,7 +154,7 @@ def submit_job(job_id: int):
 
 
 def _handle_submit_error(job: Job, error: errors.ProviderError):
-    if error.retryable and job.attempts < MAX_SUBMIT_ATTEMPTS:
+    if error.retryable and job.attempts < MAX_SENDS_THROUGH_PROVIDER_FAULTS:
         wait = _backoff(job.attempts, getattr(error, "retry_after", None))
         # The sweep (and a watching page) sends it again once retry_at is due.
         transition(job, [JobState.SUBMITTING], JobState.PENDING, f"Will retry: {error.user_message}",
@@ -372,7 +375,7 @@ def _decide(job: Job, remote_jobs):
         transition(job, [JobState.UNKNOWN], JobState.QUEUED, "Found on the provider after an unconfirmed create",
                    remote_id=match.remote_id, waiting_reason="")
         return match
-    if job.attempts >= MAX_SUBMIT_ATTEMPTS:  # a send that keeps dying (a bug, a crashing worker) stops here
+    if job.attempts >= MAX_SENDS_THROUGH_PROVIDER_FAULTS:  # sends that never get a confirmed answer stop here
         _give_up(job, JobState.UNKNOWN, job.waiting_reason or "no confirmed answer from the provider")
         return None
     transition(job, [JobState.UNKNOWN], JobState.PENDING, "Not found on the provider: sending again",

@@ -9,7 +9,7 @@ from django_q.brokers import get_broker
 from jobs import catalogue, services
 from jobs.models import Job, JobEvent, JobState
 from netmind_console.accounts.services import client_for_account
-from tests.fixtures.console import account_of, wait_until_final
+from tests.fixtures.console import account_of, point_console_at, wait_until_final
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -68,6 +68,31 @@ def test_the_sweep_resends_only_the_jobs_whose_tasks_cannot_still_be_waiting_in_
     broker.purge_queue()
     services.sweep_active_jobs()
     assert sorted(resent) == sorted(job.pk for job in jobs)
+
+
+def test_a_provider_faulting_more_sends_than_the_bug_limit_is_waited_out_not_failed(
+        settings, sandbox_factory, django_user_model, run_tasks_inline, tmp_path, monkeypatch):
+    sandbox = sandbox_factory()  # its own: reconciliation must not meet other tests' generations
+    point_console_at(settings, sandbox, tmp_path / "media")
+    monkeypatch.setattr(services, "enqueue", lambda *args: None)  # each step below is run by hand
+    job = new_job(django_user_model.objects.create_user("erin"), prompt="a lighthouse through a storm of 5xx")
+    for _ in range(services.MAX_SUBMIT_ATTEMPTS + 4):
+        sandbox.configure(fail_rate=1.0)  # every send refused or dropped
+        Job.objects.filter(pk=job.pk).update(retry_at=None)  # the backoff, elapsed
+        services.submit_job(job.pk)
+        if Job.objects.get(pk=job.pk).state == JobState.UNKNOWN:  # dropped: check with the provider first
+            sandbox.configure(fail_rate=0)
+            services.reconcile_job(job.pk)
+        assert Job.objects.get(pk=job.pk).state == JobState.PENDING
+
+    sandbox.configure(fail_rate=0)
+    Job.objects.filter(pk=job.pk).update(retry_at=None)
+    services.submit_job(job.pk)
+
+    job.refresh_from_db()
+    assert job.state in (JobState.QUEUED, JobState.RUNNING, JobState.SUCCEEDED) and job.remote_id
+    assert job.attempts == services.MAX_SUBMIT_ATTEMPTS + 5
+    assert sandbox.stored_ids("generation") == [job.remote_id]
 
 
 def test_submitting_the_same_job_twice_sends_one_create(owner, console_on_sandbox):
