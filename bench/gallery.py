@@ -76,9 +76,10 @@ def setup_django(database_url: str):
     os.environ["DJANGO_DEBUG"] = "false"
     os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix="bench-media-")
     os.environ["CONSOLE_VAR_DIR"] = tempfile.mkdtemp(prefix="bench-var-")
-    # Throwaway keys: this process never stores a secret.
-    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
-    os.environ.setdefault("CONSOLE_ENCRYPTION_KEY", "2uVqAgCMH-QgRk4cHJhSe4IOEwGMc9PbGSPk7E_jnDM=")
+    from tests.fixtures.sandbox import THROWAWAY_KEYS  # this process never stores a secret
+
+    for name, value in THROWAWAY_KEYS.items():
+        os.environ.setdefault(name, value)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "netmind_console.settings")
     import django
 

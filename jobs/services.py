@@ -398,7 +398,7 @@ def _unclaimed_match(job: Job, remote_jobs, known: set) -> RemoteSnapshot | None
 # synced, or its send was attempted); a stamp older than STALE_CLAIM means the task was lost with a dead
 # worker (the Redis broker keeps no copy of a task in flight), and the row is claimed again.
 
-CLAIM_BATCH = 500  # ids per UPDATE: SQLite caps the parameters of one statement
+UPDATE_BATCH = 500  # ids per UPDATE: SQLite caps the parameters of one statement
 UNKNOWN_RECHECK = timedelta(seconds=min(schedules.SWEEP_SECONDS, 60) / 2)  # reconcile once per sweep
 
 
@@ -503,9 +503,13 @@ def sync_account_jobs(account_id: int, adapter_name: str):
             enqueue("sync_job", job.pk)
         return
     seen = {snapshot.remote_id: snapshot for snapshot in remote_jobs if snapshot.remote_id in jobs}
-    changed = [(jobs[remote_id], snapshot) for remote_id, snapshot in seen.items()
-               if _changes(jobs[remote_id], snapshot)]
-    unchanged = [jobs[remote_id].pk for remote_id in seen.keys() - {job.remote_id for job, _ in changed}]
+    changed, unchanged = [], []
+    for remote_id, snapshot in seen.items():
+        job = jobs[remote_id]
+        if _changes(job, snapshot):
+            changed.append((job, snapshot))
+        else:
+            unchanged.append(job.pk)
     _bulk_update(unchanged, last_synced_at=timezone.now())
     for position, (job, snapshot) in enumerate(changed):
         if time.monotonic() - started > LIST_SWEEP_BUDGET_SECONDS:
@@ -524,8 +528,8 @@ def _changes(job: Job, snapshot: RemoteSnapshot) -> bool:
 
 
 def _bulk_update(pks: list[int], **fields):
-    for start in range(0, len(pks), CLAIM_BATCH):
-        Job.objects.filter(pk__in=pks[start:start + CLAIM_BATCH]).update(**fields)
+    for start in range(0, len(pks), UPDATE_BATCH):
+        Job.objects.filter(pk__in=pks[start:start + UPDATE_BATCH]).update(**fields)
 
 
 # ---- deleting and importing ----------------------------------------------------------------------
