@@ -20,3 +20,13 @@ def empty_task_queue(settings):
     """
     if settings.REDIS_URL:
         get_broker().purge_queue()
+
+
+@pytest.fixture(autouse=True)
+def tasks_sent_as_if_committed(monkeypatch):
+    """pytest-django wraps each test in a transaction that is never committed, so an `after_commit` task
+    would never be sent: here it is sent at once, as after a commit. tests/core/test_queue.py checks the
+    real after-commit behaviour with transactions that do commit."""
+    from netmind_console.core import queue
+
+    monkeypatch.setattr(queue, "after_commit", lambda send: send())

@@ -9,6 +9,7 @@ from netmind_console.accounts import services
 from netmind_console.accounts.forms import FirstAdminForm, PreferencesForm, ProviderAccountForm
 from netmind_console.accounts.models import ProviderAccount, preferences_for
 from netmind_console.core.forms import submitted
+from netmind_console.core.registry import page_context
 
 
 def _get_account_for_user(request, uuid) -> ProviderAccount:
@@ -33,15 +34,12 @@ def setup(request):
 
 @login_required
 def settings_page(request):
-    from jobs.services import storage_stats
-
     form = PreferencesForm(submitted(request), instance=preferences_for(request.user))
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, "Preferences saved.")
         return redirect("settings")
-    context = {"accounts": services.accounts_for(request.user), "storage": storage_stats(request.user),
-               "preferences_form": form, "webhook_secret": form.instance.webhook_secret}
+    context = {"accounts": services.accounts_for(request.user), "preferences_form": form, "webhook_secret": form.instance.webhook_secret, **page_context("settings", request.user)}
     return render(request, "accounts/settings.html", context, status=400 if form.errors else 200)
 
 

@@ -1,19 +1,14 @@
-"""The recurring work of the console, kept as django-q2 Schedule rows (created after every migrate)."""
+"""The recurring work of the console, kept as django-q2 Schedule rows (created after every migrate).
+
+The apps register their own recurring tasks (`registry.register_schedule` in `AppConfig.ready()`)."""
 
 import time
 
 from django.db.models.signals import post_migrate
-from django_q.tasks import async_task
 
+from netmind_console.core.queue import enqueue
+from netmind_console.core.registry import RECURRING, register_schedule
 from netmind_console.env import env_int
-
-# name -> (function path, minutes between runs)
-RECURRING = {
-    "worker heartbeat": ("netmind_console.core.tasks.heartbeat", 1),
-    "sweep active jobs": ("jobs.tasks.sweep_active_jobs", 1),
-    "reconcile outstanding work": ("jobs.tasks.reconcile_outstanding", 2),
-    "sweep endpoints": ("endpoints.tasks.sweep_endpoints", 1),
-}
 
 # django-q2 looks at Schedule rows only every 30 s and repeats them at most once a minute. Below 60,
 # each scheduled sweep that calls `repeat_within_the_minute` queues itself again every that many
@@ -28,7 +23,7 @@ def repeat_within_the_minute(task_path: str, until: float | None):
     if time.time() + SWEEP_SECONDS >= until:
         return
     time.sleep(SWEEP_SECONDS)  # the worker waits it out: the broker cannot delay a task
-    async_task(task_path, until)
+    enqueue(task_path, until)
 
 
 def ensure_schedules(**kwargs):
@@ -41,4 +36,5 @@ def ensure_schedules(**kwargs):
 
 
 def connect():
+    register_schedule("worker heartbeat", "netmind_console.core.tasks.heartbeat", 1)
     post_migrate.connect(ensure_schedules, dispatch_uid="netmind_console.ensure_schedules")

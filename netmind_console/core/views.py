@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from netmind_console.core import services
+from netmind_console.core.registry import page_context
 
 
 @never_cache
@@ -14,6 +15,4 @@ def healthz(request):
 
 @login_required
 def dashboard(request):
-    from jobs.services import dashboard_summary
-
-    return render(request, "core/dashboard.html", dashboard_summary(request.user))
+    return render(request, "core/dashboard.html", page_context("dashboard", request.user))

@@ -1,0 +1,39 @@
+"""The one way work is handed to the worker: after the surrounding transaction commits, optionally deduplicated.
+
+After commit, because a task that runs before the row it reads is committed finds nothing (or an old state).
+The dedupe key keeps a burst of identical requests (many tabs polling one job) to one task in the broker.
+"""
+
+import uuid
+from collections.abc import Callable
+
+from django.core.cache import cache
+from django.db import transaction
+from django_q.tasks import async_task
+
+# A deduplicated task is not queued again for this long: enough for a worker to pick it up.
+DEDUPE_SECONDS = 10
+
+
+def after_commit(send: Callable[[], None]):
+    """Run `send` once the current transaction commits (at once outside one). Tests replace this."""
+    transaction.on_commit(send, robust=True)
+
+
+def task_path(task) -> str:
+    return task if isinstance(task, str) else f"{task.__module__}.{task.__name__}"
+
+
+def enqueue(task, *args, dedupe_key: str = "", group: str | None = None) -> bool:
+    """Queue `task` (a function or its dotted path) with `args` (ids only: they are pickled into the broker).
+
+    False when a task with the same dedupe key was queued in the last DEDUPE_SECONDS and this one is dropped.
+    """
+    if dedupe_key and not cache.add(f"enqueued:{dedupe_key}", True, timeout=DEDUPE_SECONDS):
+        return False
+    path = task_path(task)
+    short = path.rsplit(".", 1)[-1]
+    name = f"{short}:{':'.join(map(str, args))}:{uuid.uuid4().hex[:8]}"
+    options = {"task_name": name} | ({"group": group} if group else {})
+    after_commit(lambda: async_task(path, *args, **options))
+    return True
