@@ -37,8 +37,10 @@ chromium:
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# Import layering first (pyproject.toml, docs/architecture.md): seconds, and it names the offending import.
 # The browser tests collect static files themselves, with the test settings pytest provides.
 test: install chromium
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest
 	@$(MAKE) --no-print-directory test-postgres
 
