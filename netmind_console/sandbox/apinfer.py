@@ -107,9 +107,7 @@ def generate_video(app, request):
 
 
 def generation(app, request):
-    doc = app.store.get(KIND, request.params["id"])
-    if doc is None:
-        raise ApiError(404, f"Generation {request.params['id']} not found", "Not found")
+    doc = app.store.found(KIND, request.params["id"], f"Generation {request.params['id']} not found", "Not found")
     status = lifecycle.status_at(doc["timeline"])
     if status == "failed":
         return json_response(200, {"success": False, "error": "Generation failed", "message": FAILURE})

@@ -137,10 +137,7 @@ def present(request, doc: dict) -> dict:
 
 
 def _found(app, request) -> dict:
-    doc = app.store.get(KIND, request.params["id"])
-    if doc is None:
-        raise ApiError(404, "Inference service not found")
-    return doc
+    return app.store.found(KIND, request.params["id"], "Inference service not found")
 
 
 def retrieve(app, request):

@@ -7,7 +7,7 @@ import time
 
 from . import lifecycle
 from .validation import Field, validate
-from .web import ApiError, Response, Route, json_response
+from .web import Response, Route, json_response
 
 KIND = "file"
 UPLOAD_TTL = 2 * 3600  # the documented validity of an upload link
@@ -51,15 +51,12 @@ def present(doc: dict) -> dict:
     }
 
 
-def _found(app, request) -> dict:
-    doc = app.store.get(KIND, request.params["id"])
-    if doc is None:
-        raise ApiError(404, "File not found")
-    return doc
-
-
 def listing(app, request):
     return json_response(200, [present(doc) for doc in app.store.list(KIND)])
+
+
+def _found(app, request) -> dict:
+    return app.store.found(KIND, request.params["id"], "File not found")
 
 
 def retrieve(app, request):

@@ -152,10 +152,7 @@ def _older(doc, status, links) -> dict:
 
 
 def _found(app, request) -> dict:
-    doc = app.store.get(KIND, request.params["id"])
-    if doc is None:
-        raise ApiError(404, "Generation not found")
-    return doc
+    return app.store.found(KIND, request.params["id"], "Generation not found")
 
 
 def retrieve(app, request):

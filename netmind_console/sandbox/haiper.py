@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from . import lifecycle
 from .media import MAX_SECONDS, MAX_STILL_SIDE, aspect_size
 from .validation import Field, Invalid, obj, validate
-from .web import FAIL_MARKER, ApiError, Route, json_response
+from .web import FAIL_MARKER, Route, json_response
 
 USER_ID = "sandbox-user"
 FAILURE = f"Job failed: the prompt contains the {FAIL_MARKER} marker (sandbox-simulated failure)"
@@ -138,10 +138,7 @@ def _output(app, request, output: dict) -> dict:
 
 
 def _found(app, request, kind: JobKind) -> dict:
-    doc = app.store.get(kind.store_kind, request.params["id"])
-    if doc is None:
-        raise ApiError(404, "Job not found")
-    return doc
+    return app.store.found(kind.store_kind, request.params["id"], "Job not found")
 
 
 def _retrieve(kind: JobKind):

@@ -11,6 +11,8 @@ import sqlite3
 import threading
 from pathlib import Path
 
+from .web import ApiError
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS objects (
     kind TEXT NOT NULL,
@@ -53,6 +55,13 @@ class Store:
     def get(self, kind: str, obj_id: str) -> dict | None:
         rows = self._query("SELECT doc FROM objects WHERE kind = ? AND id = ? AND deleted = 0", (kind, obj_id))
         return json.loads(rows[0][0]) if rows else None
+
+    def found(self, kind: str, obj_id: str, missing: str, title: str = "") -> dict:
+        """The object, or the provider's 404 worded as `missing`."""
+        doc = self.get(kind, obj_id)
+        if doc is None:
+            raise ApiError(404, missing, title)
+        return doc
 
     def save(self, kind: str, obj_id: str, doc: dict):
         self._query("UPDATE objects SET doc = ? WHERE kind = ? AND id = ?", (json.dumps(doc), kind, obj_id))
