@@ -4,10 +4,10 @@ import uuid
 from django import forms
 from django.core.validators import RegexValidator
 
-from endpoints import services
-from endpoints.models import WEEKDAY_NAMES, Endpoint, Flavor, Status
+from endpoints.flavors import cost_of, netmind_accounts
+from endpoints.models import MAX_INSTANCES, WEEKDAY_NAMES, Endpoint, Flavor, Status
+from endpoints.schedules import overlapping_window, window_label
 
-MAX_INSTANCES = 20
 NAME_RULE = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
     "Use letters, digits, hyphens and underscores, starting with a letter or digit.",
@@ -30,7 +30,7 @@ class AccountChoiceMixin:
     """Adds an "Account" chooser only when the user has more than one NetMind account."""
 
     def _add_account_field(self, owner):
-        self.accounts = services.netmind_accounts(owner)
+        self.accounts = netmind_accounts(owner)
         if self.accounts.count() > 1:
             self.fields["account"] = forms.ModelChoiceField(
                 label="Account", queryset=self.accounts, initial=self.accounts.first(), empty_label=None
@@ -103,7 +103,7 @@ class CreateEndpointForm(LabelledErrorsMixin, AccountChoiceMixin, forms.Form):
         flavor, instances, gpus = data.get("flavor"), data.get("instances"), data.get("gpus_per_instance")
         if not (flavor and instances and gpus):
             return None
-        return services.cost_of(flavor.usd_per_gpu_hour, instances, gpus)
+        return cost_of(flavor.usd_per_gpu_hour, instances, gpus)
 
 
 class ScaleForm(LabelledErrorsMixin, forms.Form):
@@ -182,8 +182,8 @@ class ScheduleForm(LabelledErrorsMixin, forms.Form):
             # A window stays within one local day, so each edge belongs to exactly one date.
             self.add_error("end_time", f"End after the start ({start:%H:%M}); a window stays within one day.")
         elif days and start and end:
-            other = services.overlapping_window(self.endpoint, days, start, end)
+            other = overlapping_window(self.endpoint, days, start, end)
             if other:
-                self.add_error("start_time", f"This overlaps or touches the window {services.window_label(other)}; "
+                self.add_error("start_time", f"This overlaps or touches the window {window_label(other)}; "
                                              "leave a gap between windows of one endpoint.")
         return data

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from netmind_console.core.claims import SyncClaim
+
 
 class Flavor(models.Model):
     """A GPU offer as the provider last listed it; refreshed on demand, never edited by hand.
@@ -57,9 +59,11 @@ BILLED_STATUSES = {Status.INITIALIZING, Status.AVAILABLE}
 # Statuses that change only because somebody acts, not by themselves.
 SETTLED_STATUSES = {Status.STOPPED, Status.UNAVAILABLE, Status.REJECTED, Status.UNKNOWN, Status.DELETED}
 UNSENT_INTENT_STATES = ("pending", "sending")  # ScaleIntent.State, which is defined further down
+# The most instances one endpoint runs: the forms, the scale service and the pages share it.
+MAX_INSTANCES = 20
 
 
-class Endpoint(models.Model):
+class Endpoint(SyncClaim):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="endpoints")
     account = models.ForeignKey(
@@ -90,7 +94,6 @@ class Endpoint(models.Model):
     budget_warned_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     last_synced_at = models.DateTimeField(null=True, blank=True)
-    sync_requested_at = models.DateTimeField(null=True, blank=True)
     delete_requested_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
 
@@ -158,7 +161,7 @@ class EndpointEvent(models.Model):
 
 
 class ScaleIntent(models.Model):
-    """One wish to run N instances. Exactly one worker may claim it and send it (see services.apply_scale).
+    """One wish to run N instances. Exactly one worker may claim it and send it (see scaling.apply_scale).
 
     `key` comes from the form render, so a double click or a resubmitted page is the same intent.
     """

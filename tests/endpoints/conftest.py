@@ -5,7 +5,8 @@ import uuid
 
 import pytest
 
-from endpoints import services
+from endpoints import lifecycle
+from endpoints.flavors import default_account, refresh_flavors
 from endpoints.models import Endpoint, Flavor
 
 RTX_4090 = "69475e82e81c4dd6be3467e2ca374e0c"  # $0.30 per GPU-hour, 6 available, 2 GPUs per node
@@ -19,12 +20,12 @@ def tasks_run_inline(run_tasks_inline):
 
 @pytest.fixture
 def account(owner):
-    return services.default_account(owner)
+    return default_account(owner)
 
 
 @pytest.fixture
 def flavors(account):
-    services.refresh_flavors(account)
+    refresh_flavors(account)
     return Flavor.objects.filter(base_url=account.base_url)
 
 
@@ -35,11 +36,11 @@ def rtx(flavors):
 
 def create_endpoint(owner, flavor, *, name="echo", instances=1, gpus=1, image="python:3.10-slim", key=None):
     """An endpoint through the same service calls the create view makes."""
-    endpoint, _ = services.request_create(
-        owner, services.default_account(owner), flavor, name=name, instances=instances, gpus_per_instance=gpus,
+    endpoint, _ = lifecycle.request_create(
+        owner, default_account(owner), flavor, name=name, instances=instances, gpus_per_instance=gpus,
         image_url=image, command="python app.py", port=8080, create_key=key or uuid.uuid4(),
     )
-    services.submit_create(endpoint.pk)
+    lifecycle.submit_create(endpoint.pk)
     endpoint.refresh_from_db()
     return endpoint
 
@@ -49,7 +50,7 @@ def wait_until_settled(endpoint: Endpoint, timeout=15) -> Endpoint:
     deadline = time.monotonic() + timeout
     endpoint.refresh_from_db()
     while not endpoint.is_settled and time.monotonic() < deadline:
-        services.sync_endpoint(endpoint.pk)
+        lifecycle.sync_endpoint(endpoint.pk)
         time.sleep(0.1)
         endpoint.refresh_from_db()
     return endpoint

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from endpoints import services
+from endpoints import budgets
 from endpoints.models import EndpointEvent
 
 from .conftest import remote_calls, wait_until_settled
@@ -19,20 +19,20 @@ def backdate_start(endpoint, minutes):
 
 def test_crossing_80_percent_of_the_budget_records_a_warning_and_keeps_running(running):
     backdate_start(running, 18)  # $0.09 of $0.10
-    services.set_budget(running, Decimal("0.10"))
+    budgets.set_budget(running, Decimal("0.10"))
     running.refresh_from_db()
-    services.check_budget(running)
+    budgets.check_budget(running)
     running.refresh_from_db()
-    assert running.budget_warned_at is not None and services.budget_warned_this_month(running)
+    assert running.budget_warned_at is not None and budgets.budget_warned_this_month(running)
     assert running.status == "available"
 
 
 def test_reaching_the_budget_stops_the_endpoint_with_an_event_saying_why(running, sandbox):
     backdate_start(running, 22)  # $0.11 of $0.10
-    services.set_budget(running, Decimal("0.10"))
+    budgets.set_budget(running, Decimal("0.10"))
     running.refresh_from_db()
-    services.check_budget(running)
-    services.check_budget(running)  # a sweep delivered twice
+    budgets.check_budget(running)
+    budgets.check_budget(running)  # a sweep delivered twice
     stopped = wait_until_settled(running)
     assert (stopped.status, stopped.target_instances) == ("stopped", 0)
     note = stopped.events.filter(note__startswith="Stopped: monthly budget").get().note
@@ -42,6 +42,6 @@ def test_reaching_the_budget_stops_the_endpoint_with_an_event_saying_why(running
 
 def test_without_a_budget_nothing_is_stopped(running, sandbox):
     backdate_start(running, 60)
-    services.check_budget(running)
+    budgets.check_budget(running)
     running.refresh_from_db()
     assert running.status == "available" and remote_calls(sandbox, "PUT") == 0

@@ -1,6 +1,7 @@
 import uuid
 
-from endpoints import services
+from endpoints import lifecycle
+from endpoints.flavors import default_account
 from endpoints.models import Endpoint
 
 from .conftest import RTX_4090, create_endpoint, wait_until_settled
@@ -51,8 +52,8 @@ def test_a_create_the_provider_refuses_is_rejected_with_its_message(owner, rtx):
 def test_adopting_a_service_by_id_tracks_it_once(owner, running, sandbox):
     service_id = running.service_id
     running.delete()
-    adopted, created = services.adopt(owner, services.default_account(owner), service_id)
-    again, created_again = services.adopt(owner, services.default_account(owner), service_id)
+    adopted, created = lifecycle.adopt(owner, default_account(owner), service_id)
+    again, created_again = lifecycle.adopt(owner, default_account(owner), service_id)
     assert created and not created_again and adopted.pk == again.pk
     assert adopted.status == "available" and adopted.reported_instances == 1
     assert adopted.flavor.flavor_id == RTX_4090 and str(adopted.usd_per_gpu_hour) == "0.3000"

@@ -3,7 +3,7 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from endpoints import services
+from endpoints import lifecycle
 from endpoints.models import Endpoint
 
 from .conftest import create_endpoint, remote_calls
@@ -113,6 +113,6 @@ def test_a_budget_warning_is_shown_once_80_percent_is_spent(owner_client, runnin
 
 @pytest.mark.parametrize("name", ["detail", "status"])
 def test_an_unknown_status_word_is_shown_as_the_provider_said_it(owner_client, running, name):
-    services.record_change(running.pk, "other", 1, raw_status="migrating")
+    lifecycle.record_change(running.pk, "other", 1, raw_status="migrating")
     page = owner_client.get(url(name, running)).content.decode()
     assert ">migrating</span>" in page

@@ -3,15 +3,15 @@ import uuid
 import pytest
 import requests
 
-from endpoints import services
+from endpoints import errors, lifecycle, scaling
 from endpoints.models import ScaleIntent
 
 from .conftest import create_endpoint, remote_calls, wait_until_settled
 
 
 def scale(endpoint, target, key=None):
-    intent, created = services.request_scale(endpoint, target, key or uuid.uuid4())
-    services.apply_scale(intent.pk)
+    intent, created = scaling.request_scale(endpoint, target, key or uuid.uuid4())
+    scaling.apply_scale(intent.pk)
     endpoint.refresh_from_db()
     return intent, created
 
@@ -37,8 +37,8 @@ def test_a_scale_form_of_one_endpoint_posted_against_another_is_refused_in_words
     key = uuid.uuid4()
     scale(running, 2, key)
     other = wait_until_settled(create_endpoint(owner, rtx, name="other"))
-    with pytest.raises(services.EndpointError, match="another endpoint"):
-        services.request_scale(other, 3, key)
+    with pytest.raises(errors.EndpointError, match="another endpoint"):
+        scaling.request_scale(other, 3, key)
     assert not ScaleIntent.objects.filter(endpoint=other).exists()  # nothing half-saved for the wrong endpoint
 
 
@@ -64,18 +64,18 @@ def test_stop_scales_to_zero_and_start_returns_to_the_last_nonzero_count(running
 
 
 def test_a_deleted_endpoint_cannot_be_scaled(running):
-    services.request_delete(running)
-    services.delete_endpoint(running.pk)
+    lifecycle.request_delete(running)
+    lifecycle.delete_endpoint(running.pk)
     running.refresh_from_db()
-    with pytest.raises(services.EndpointError, match="deleted"):
-        services.request_scale(running, 2, uuid.uuid4())
+    with pytest.raises(errors.EndpointError, match="deleted"):
+        scaling.request_scale(running, 2, uuid.uuid4())
 
 
 def test_deleting_removes_the_service_and_keeps_the_row_with_its_history(running, sandbox):
-    assert services.request_delete(running)
-    assert not services.request_delete(running)  # a second click claims nothing
-    services.delete_endpoint(running.pk)
-    services.delete_endpoint(running.pk)  # a task delivered twice
+    assert lifecycle.request_delete(running)
+    assert not lifecycle.request_delete(running)  # a second click claims nothing
+    lifecycle.delete_endpoint(running.pk)
+    lifecycle.delete_endpoint(running.pk)  # a task delivered twice
     running.refresh_from_db()
     assert running.status == "deleted" and running.deleted_at
     assert running.events.last().status == "deleted" and running.events.last().instances == 0
@@ -85,7 +85,7 @@ def test_deleting_removes_the_service_and_keeps_the_row_with_its_history(running
 def test_a_service_gone_at_the_provider_is_marked_deleted_on_sync(running, sandbox):
     # Deleted elsewhere (NetMind's web console): straight at the API, not through the console.
     requests.delete(f"{sandbox.url}/v1/inference-service/{running.service_id}", headers=sandbox.headers, timeout=5)
-    services.sync_endpoint(running.pk)
+    lifecycle.sync_endpoint(running.pk)
     running.refresh_from_db()
     assert running.status == "deleted"
     assert running.events.last().note == "The provider no longer has this service."

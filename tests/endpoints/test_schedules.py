@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from endpoints import services, tasks
+from endpoints import budgets, schedules, sweeps, tasks
 from endpoints.models import Endpoint, EndpointSchedule, ScaleIntent
 from netmind_console.accounts.models import preferences_for
 
@@ -26,14 +26,14 @@ def set_time_zone(user, name):
 
 
 def office_hours(endpoint, now=MONDAY_7_UTC, instances=2):
-    return services.add_schedule(endpoint, weekdays="01234", start_time=time(9), end_time=time(19),
+    return schedules.add_schedule(endpoint, weekdays="01234", start_time=time(9), end_time=time(19),
                                  instances=instances, now=now)
 
 
 def sweep_schedules_at(now):
     """The schedule half of the minute sweep, with the clock frozen at `now`."""
-    for schedule_id in services.sweep_work(now)["schedule"]:
-        services.apply_schedule(schedule_id, now)
+    for schedule_id in sweeps.sweep_work(now)["schedule"]:
+        schedules.apply_schedule(schedule_id, now)
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ def test_running_the_sweep_twice_at_a_window_edge_sends_one_remote_call(running,
     schedule = office_hours(running)
     sweep_schedules_at(WINDOW_START + timedelta(seconds=5))
     sweep_schedules_at(WINDOW_START + timedelta(seconds=5))
-    services.apply_schedule(schedule.pk, WINDOW_START + timedelta(seconds=40))  # a task delivered twice
+    schedules.apply_schedule(schedule.pk, WINDOW_START + timedelta(seconds=40))  # a task delivered twice
     assert remote_calls(sandbox, "PUT") == 1
     assert ScaleIntent.objects.filter(endpoint=running, reason="schedule").count() == 1
     schedule.refresh_from_db()
@@ -70,7 +70,7 @@ def test_running_the_sweep_twice_at_a_window_edge_sends_one_remote_call(running,
 
 
 def test_the_minute_sweep_task_applies_a_due_window_once(running, sandbox):
-    schedule = services.add_schedule(running, weekdays="0123456", start_time=time(0), end_time=time(23, 59),
+    schedule = schedules.add_schedule(running, weekdays="0123456", start_time=time(0), end_time=time(23, 59),
                                      instances=2, now=timezone.now() - timedelta(days=2))
     tasks.sweep_endpoints()
     tasks.sweep_endpoints()
@@ -95,10 +95,10 @@ def test_a_window_already_satisfied_sends_nothing_and_says_so(running, in_berlin
 
 def test_a_paused_window_does_nothing_and_resuming_skips_the_edges_it_missed(running, in_berlin, sandbox):
     schedule = office_hours(running)
-    services.set_schedule_enabled(schedule, False)
+    schedules.set_schedule_enabled(schedule, False)
     sweep_schedules_at(WINDOW_START)
     schedule.refresh_from_db()  # paused in the database, as the resume view would find it
-    services.set_schedule_enabled(schedule, True, now=WINDOW_START + timedelta(hours=1))
+    schedules.set_schedule_enabled(schedule, True, now=WINDOW_START + timedelta(hours=1))
     sweep_schedules_at(WINDOW_START + timedelta(hours=1, minutes=1))
     assert remote_calls(sandbox, "PUT") == 0
 
@@ -106,7 +106,7 @@ def test_a_paused_window_does_nothing_and_resuming_skips_the_edges_it_missed(run
 def test_a_window_does_not_start_an_endpoint_whose_monthly_budget_is_used_up(running, in_berlin, sandbox):
     schedule = office_hours(running)
     running.events.update(at=WINDOW_START - timedelta(days=5))
-    services.set_budget(running, 1)
+    budgets.set_budget(running, 1)
     sweep_schedules_at(WINDOW_START)
     schedule.refresh_from_db()
     assert remote_calls(sandbox, "PUT") == 0
@@ -123,7 +123,7 @@ def daily(start, end):
 def test_a_window_keeps_its_local_hours_when_the_clocks_go_forward():
     window = daily(time(9), time(10))
     saturday_noon = datetime(2026, 3, 28, 11, 0, tzinfo=UTC)
-    latest, following = services.edges_around(window, saturday_noon, BERLIN)
+    latest, following = schedules.edges_around(window, saturday_noon, BERLIN)
     assert latest.at == datetime(2026, 3, 28, 9, 0, tzinfo=UTC)  # 10:00 CET, the Saturday's end
     assert following.at == datetime(2026, 3, 29, 7, 0, tzinfo=UTC)  # 09:00 CEST on Sunday
     assert following.at.astimezone(BERLIN).hour == 9
@@ -131,16 +131,16 @@ def test_a_window_keeps_its_local_hours_when_the_clocks_go_forward():
 
 def test_a_start_in_the_skipped_hour_happens_once_an_hour_later():
     window = daily(time(2, 30), time(4))
-    _, following = services.edges_around(window, datetime(2026, 3, 28, 23, 0, tzinfo=UTC), BERLIN)
+    _, following = schedules.edges_around(window, datetime(2026, 3, 28, 23, 0, tzinfo=UTC), BERLIN)
     assert following.at == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)  # 03:30 CEST: 02:30 never happened
     assert following.is_start
 
 
 def test_a_start_in_the_repeated_hour_happens_the_first_time_only():
     window = daily(time(2, 30), time(4))
-    latest, following = services.edges_around(window, datetime(2026, 10, 25, 0, 0, tzinfo=UTC), BERLIN)
+    latest, following = schedules.edges_around(window, datetime(2026, 10, 25, 0, 0, tzinfo=UTC), BERLIN)
     assert following.at == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # the first 02:30 (CEST)
-    _, after_start = services.edges_around(window, following.at, BERLIN)
+    _, after_start = schedules.edges_around(window, following.at, BERLIN)
     assert not after_start.is_start and after_start.at == datetime(2026, 10, 25, 3, 0, tzinfo=UTC)  # 04:00 CET
 
 
@@ -156,7 +156,7 @@ def stopped(owner):
 
 def test_the_page_shows_the_next_action_in_the_users_time_zone(owner_client, owner, stopped):
     set_time_zone(owner, "Asia/Kolkata")  # +05:30 all year, so a UTC time can never look right by chance
-    services.add_schedule(stopped, weekdays="0123456", start_time=time(9), end_time=time(19), instances=3)
+    schedules.add_schedule(stopped, weekdays="0123456", start_time=time(9), end_time=time(19), instances=3)
     page = owner_client.get(reverse("endpoints:detail", args=[stopped.uuid])).content.decode()
     assert "Weekly windows in your time zone, Asia/Kolkata" in page
     assert "Mon–Sun 09:00–19:00" in page

@@ -5,7 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from endpoints import services
+from endpoints import budgets
+from endpoints.flavors import cost_of
 from endpoints.models import Endpoint, EndpointEvent
 
 T0 = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -35,29 +36,29 @@ def history(endpoint):
 
 
 def test_spend_adds_instances_gpus_hours_and_price_over_each_interval(history):
-    assert services.spend(history, until=T0 + timedelta(hours=12)) == Decimal("6.90")
+    assert budgets.spend(history, until=T0 + timedelta(hours=12)) == Decimal("6.90")
 
 
 def test_spend_until_a_moment_counts_only_the_time_before_it(history):
-    assert services.spend(history, until=T0 + timedelta(hours=2)) == Decimal("0.90")
+    assert budgets.spend(history, until=T0 + timedelta(hours=2)) == Decimal("0.90")
 
 
 def test_spend_uses_the_price_each_event_recorded(endpoint):
     event(endpoint, 0, "available", 1, price="0.30")
     event(endpoint, 1, "available", 1, price="1.29")
-    assert services.spend(endpoint, until=T0 + timedelta(hours=2)) == Decimal("3.18")
+    assert budgets.spend(endpoint, until=T0 + timedelta(hours=2)) == Decimal("3.18")
 
 
 def test_a_stopped_or_unavailable_endpoint_costs_nothing(endpoint):
     event(endpoint, 0, "stopped", 0)
     event(endpoint, 1, "unavailable", 2)
-    assert services.spend(endpoint, until=T0 + timedelta(hours=5)) == Decimal("0.00")
+    assert budgets.spend(endpoint, until=T0 + timedelta(hours=5)) == Decimal("0.00")
 
 
 def test_month_spend_starts_at_the_first_of_the_month(endpoint):
     event(endpoint, -24 * 10, "available", 1)  # running since 28 February, 12:00
     now = T0
-    assert services.month_spend(endpoint, now) == Decimal("0.60") * (9 * 24 + 12)
+    assert budgets.month_spend(endpoint, now) == Decimal("0.60") * (9 * 24 + 12)
 
 
 def test_the_projection_adds_the_current_hourly_cost_until_the_month_ends(endpoint):
@@ -65,11 +66,11 @@ def test_the_projection_adds_the_current_hourly_cost_until_the_month_ends(endpoi
     endpoint.reported_instances = 1
     now = T0 + timedelta(hours=1)
     hours_left = (datetime(2026, 4, 1, tzinfo=UTC) - now).total_seconds() / 3600
-    assert services.projected_month_spend(endpoint, now) == (
+    assert budgets.projected_month_spend(endpoint, now) == (
         Decimal("0.60") + Decimal("0.60") * Decimal(hours_left)
     ).quantize(Decimal("0.01"))
 
 
 def test_cost_per_hour_day_and_30_days():
-    cost = services.cost_of(Decimal("1.29"), instances=2, gpus_per_instance=4)
+    cost = cost_of(Decimal("1.29"), instances=2, gpus_per_instance=4)
     assert (cost.hourly, cost.daily, cost.monthly) == (Decimal("10.32"), Decimal("247.68"), Decimal("7430.40"))

@@ -3,7 +3,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from endpoints import services, tasks
+from endpoints import budgets, lifecycle, tasks
+from endpoints.flavors import default_account
 from endpoints.models import Endpoint, EndpointEvent
 
 from .conftest import create_endpoint, remote_calls
@@ -20,8 +21,8 @@ def test_the_sweep_brings_an_initializing_endpoint_up_to_date(owner, rtx):
 
 
 def test_the_sweep_sends_a_create_that_was_left_pending(owner, rtx, sandbox):
-    endpoint, _ = services.request_create(
-        owner, services.default_account(owner), rtx, name="left", instances=1, gpus_per_instance=1,
+    endpoint, _ = lifecycle.request_create(
+        owner, default_account(owner), rtx, name="left", instances=1, gpus_per_instance=1,
         image_url="python:3.10-slim", command="", port=8080, create_key=None,
     )
     Endpoint.objects.filter(pk=endpoint.pk).update(created_at=timezone.now() - timedelta(minutes=2))
@@ -33,7 +34,7 @@ def test_the_sweep_sends_a_create_that_was_left_pending(owner, rtx, sandbox):
 
 def test_the_sweep_stops_an_endpoint_over_its_budget(running, sandbox):
     EndpointEvent.objects.filter(endpoint=running).update(at=timezone.now() - timedelta(minutes=22))
-    services.set_budget(running, Decimal("0.10"))
+    budgets.set_budget(running, Decimal("0.10"))
     tasks.sweep_endpoints()
     running.refresh_from_db()
     assert running.target_instances == 0 and running.status == "stopped"

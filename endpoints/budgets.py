@@ -1,0 +1,95 @@
+"""Spend (Σ instances × GPUs × hours × price, from the events) and the monthly budget that warns, then stops."""
+
+import calendar
+import uuid
+from datetime import datetime, timedelta
+from decimal import Decimal
+from itertools import pairwise
+
+from django.utils import timezone
+
+from endpoints.flavors import CENT
+from endpoints.models import Endpoint, ScaleIntent, Status
+from endpoints.scaling import apply_scale, request_scale
+
+# From this share of the monthly budget on, the pages warn; at 1 (all of it) the endpoint is stopped.
+BUDGET_WARNING_SHARE = Decimal("0.8")
+BUDGET_WARNING_PERCENT = int(BUDGET_WARNING_SHARE * 100)
+
+
+def spend_between(events, since: datetime | None, until: datetime) -> Decimal:
+    """Σ instances × GPUs × hours × price over the intervals between consecutive events."""
+    total = Decimal(0)
+    events = list(events)
+    for event, following in pairwise([*events, None]):
+        start = max(event.at, since) if since else event.at
+        end = min(following.at, until) if following else until
+        if end > start:
+            total += event.hourly_usd * Decimal((end - start).total_seconds()) / 3600
+    return total.quantize(CENT)
+
+
+def spend(endpoint: Endpoint, until: datetime | None = None, since: datetime | None = None) -> Decimal:
+    return spend_between(endpoint.events.order_by("at", "id"), since, until or timezone.now())
+
+
+def month_bounds(now: datetime) -> tuple[datetime, datetime]:
+    """The calendar month around `now`, in the console's time zone."""
+    local = timezone.localtime(now)
+    start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    days = calendar.monthrange(start.year, start.month)[1]
+    return start, start + timedelta(days=days)
+
+
+def month_spend(endpoint: Endpoint, now: datetime | None = None) -> Decimal:
+    now = now or timezone.now()
+    return spend(endpoint, until=now, since=month_bounds(now)[0])
+
+
+def projected_month_spend(endpoint: Endpoint, now: datetime | None = None) -> Decimal:
+    """Spent this month, plus the current hourly cost until the month ends."""
+    now = now or timezone.now()
+    remaining_hours = Decimal((month_bounds(now)[1] - now).total_seconds()) / 3600
+    return (month_spend(endpoint, now) + endpoint.hourly_usd * remaining_hours).quantize(CENT)
+
+
+def budget_share(endpoint: Endpoint, now: datetime | None = None) -> Decimal | None:
+    if not endpoint.monthly_budget_usd:
+        return None
+    return month_spend(endpoint, now) / endpoint.monthly_budget_usd
+
+
+def check_budget(endpoint: Endpoint, now: datetime | None = None):
+    """At BUDGET_WARNING_SHARE remember the warning (shown on the pages); at 100 % stop the endpoint, saying why."""
+    now = now or timezone.now()
+    share = budget_share(endpoint, now)
+    if share is None or endpoint.status == Status.DELETED:
+        return
+    if share >= 1 and endpoint.is_billed and endpoint.target_instances:
+        note = (f"Stopped: monthly budget of ${endpoint.monthly_budget_usd} reached "
+                f"(${month_spend(endpoint, now)} spent this month)")
+        intent, _ = request_scale(endpoint, 0, key=_budget_key(endpoint, now), reason=ScaleIntent.Reason.BUDGET,
+                                  note=note)
+        apply_scale(intent.pk)
+    if share >= BUDGET_WARNING_SHARE and not budget_warned_this_month(endpoint, now):
+        Endpoint.objects.filter(pk=endpoint.pk).update(budget_warned_at=now)
+
+
+def budget_warned_this_month(endpoint: Endpoint, now: datetime | None = None) -> bool:
+    now = now or timezone.now()
+    return bool(endpoint.budget_warned_at and endpoint.budget_warned_at >= month_bounds(now)[0])
+
+
+def budget_warning_due(endpoint: Endpoint, share: Decimal | None, now: datetime | None = None) -> bool:
+    """Whether the pages warn: the sweep recorded a warning this month, or the share is past the line now."""
+    return budget_warned_this_month(endpoint, now) or (share is not None and share >= BUDGET_WARNING_SHARE)
+
+
+def _budget_key(endpoint: Endpoint, now: datetime):
+    """One key per endpoint per minute: a sweep delivered twice is one intent and one call,
+    while a stop that failed is tried again by the next minute's sweep."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"budget-stop:{endpoint.uuid}:{now:%Y-%m-%dT%H:%M}")
+
+
+def set_budget(endpoint: Endpoint, monthly_budget_usd: Decimal | None):
+    Endpoint.objects.filter(pk=endpoint.pk).update(monthly_budget_usd=monthly_budget_usd, budget_warned_at=None)

@@ -1,0 +1,86 @@
+"""The usage page's figures: what each endpoint cost per local day, and the Apinfer credits beside them."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from itertools import pairwise
+from zoneinfo import ZoneInfo
+
+from django.db.models import OuterRef, Q, Subquery
+
+from endpoints.budgets import spend_between
+from endpoints.models import Endpoint, EndpointEvent
+from endpoints.schedules import instant
+from jobs.credits import daily_apinfer_credits
+
+USAGE_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Per local day (oldest first): USD per endpoint, and Apinfer credits."""
+
+    days: list[date]
+    spend: list[tuple[Endpoint, list[Decimal]]]  # only endpoints that cost something in the period
+    credits: list[Decimal]
+
+    @property
+    def spend_rows(self) -> list[tuple[date, list[Decimal], Decimal]]:
+        """(day, USD per endpoint in the order of `spend`, USD that day): the table beside the chart."""
+        rows = []
+        for index, day in enumerate(self.days):
+            amounts = [per_day[index] for _, per_day in self.spend]
+            rows.append((day, amounts, sum(amounts, Decimal(0))))
+        return rows
+
+    @property
+    def spend_totals(self) -> tuple[list[Decimal], Decimal]:
+        per_endpoint = [sum(per_day, Decimal(0)) for _, per_day in self.spend]
+        return per_endpoint, sum(per_endpoint, Decimal(0))
+
+    @property
+    def credit_rows(self) -> list[tuple[date, Decimal]]:
+        return list(zip(self.days, self.credits, strict=True))
+
+    @property
+    def credits_total(self) -> Decimal:
+        return sum(self.credits, Decimal(0))
+
+
+def usage(owner, now: datetime, zone: ZoneInfo, day_count: int = USAGE_DAYS) -> Usage:
+    today = now.astimezone(zone).date()
+    days = [today - timedelta(days=back) for back in range(day_count - 1, -1, -1)]
+    return Usage(days=days, spend=daily_spend(owner, days, zone, now),
+                 credits=daily_apinfer_credits(owner, days, zone))
+
+
+def _day_start(day: date, zone: ZoneInfo) -> datetime:
+    """Local midnight: days are 23 or 25 hours long when the clocks change."""
+    return instant(day, time(0), zone)
+
+
+def daily_spend(owner, days: list[date], zone: ZoneInfo, now: datetime) -> list[tuple[Endpoint, list[Decimal]]]:
+    since = _day_start(days[0], zone)
+    bounds = [_day_start(day, zone) for day in days] + [_day_start(days[-1] + timedelta(days=1), zone)]
+    events_by_endpoint = {}
+    for event in _events_in(owner, since, now):
+        events_by_endpoint.setdefault(event.endpoint_id, []).append(event)
+    endpoints = Endpoint.objects.filter(owner=owner, pk__in=events_by_endpoint).order_by("name", "id")
+    rows = []
+    for endpoint in endpoints:
+        events = events_by_endpoint[endpoint.pk]
+        amounts = [spend_between(events, start, min(end, now)) for start, end in pairwise(bounds)]
+        if any(amounts):
+            rows.append((endpoint, amounts))
+    return rows
+
+
+def _events_in(owner, since: datetime, until: datetime):
+    """The owner's events inside the period, plus each endpoint's last one before it (still in force)."""
+    in_force = Endpoint.objects.filter(owner=owner).annotate(
+        opening=Subquery(EndpointEvent.objects.filter(endpoint=OuterRef("pk"), at__lt=since)
+                         .order_by("-at", "-id").values("pk")[:1])
+    ).exclude(opening=None).values("opening")
+    return EndpointEvent.objects.filter(endpoint__owner=owner).filter(
+        Q(at__gte=since, at__lt=until) | Q(pk__in=in_force)
+    ).order_by("endpoint_id", "at", "id")

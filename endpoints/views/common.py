@@ -1,0 +1,66 @@
+"""What several endpoint pages share: finding the person's endpoint, the chosen account, the detail context."""
+
+import uuid
+
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from endpoints import budgets, flavors, schedules
+from endpoints.forms import BudgetForm, ScheduleForm
+from endpoints.models import MAX_INSTANCES, Endpoint, ScaleIntent
+from netmind_console.core.ids import parse_uuid
+
+
+def get_endpoint_for_user(request, uuid) -> Endpoint:
+    return get_object_or_404(Endpoint.objects.select_related("flavor", "account"), uuid=uuid, owner=request.user)
+
+
+def chosen_account(request):
+    """The account named by ?account=<uuid>, else the user's first NetMind account."""
+    accounts = flavors.netmind_accounts(request.user)
+    chosen = accounts.filter(uuid=parse_uuid(request.GET.get("account") or request.POST.get("account"))).first()
+    return chosen or accounts.first(), accounts
+
+
+def render_detail(request, endpoint, status=200, **extra):
+    """The detail page; after a rejected post, with the form that says why (`extra`) and a 4xx status."""
+    return render(request, "endpoints/detail.html", detail_context(endpoint, **extra), status=status)
+
+
+def detail_context(endpoint, **extra):
+    share = budgets.budget_share(endpoint)
+    return {
+        "endpoint": endpoint,
+        "events": endpoint.events.order_by("-at", "-id"),
+        "spend_so_far": budgets.spend(endpoint),
+        "month_spend": budgets.month_spend(endpoint),
+        "projected": budgets.projected_month_spend(endpoint),
+        "budget_share": share,
+        "budget_warning": budgets.budget_warning_due(endpoint, share),
+        "budget_warning_percent": budgets.BUDGET_WARNING_PERCENT,
+        "failed_intent": _last_intent_if_failed(endpoint),
+        "scale_keys": {name: uuid.uuid4() for name in ("form", "minus", "plus", "stop", "start")},
+        "max_instances": MAX_INSTANCES,
+        "one_fewer": max(endpoint.target_instances - 1, 0),
+        "budget_form": BudgetForm(initial={"monthly_budget_usd": endpoint.monthly_budget_usd}),
+        "schedule_form": ScheduleForm(endpoint=endpoint),
+        **_schedule_context(endpoint),
+        **extra,
+    }
+
+
+def _schedule_context(endpoint):
+    zone = schedules.user_zone(endpoint.owner)
+    windows = schedules.next_edges(endpoint, timezone.now(), zone)
+    upcoming = [(schedule, edge) for schedule, edge in windows if edge]
+    return {
+        "time_zone": zone,
+        "windows": windows,
+        "next_window_action": min(upcoming, key=lambda pair: pair[1].at, default=None),
+    }
+
+
+def _last_intent_if_failed(endpoint):
+    """Only the latest wish matters: an old failure that a later scale replaced is not news."""
+    latest = endpoint.scale_intents.first()
+    return latest if latest and latest.state == ScaleIntent.State.FAILED else None

@@ -1,0 +1,56 @@
+"""The endpoint list and detail pages, and the fragments they poll while something is changing."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from endpoints import budgets, lifecycle, tasks
+from endpoints.models import Endpoint
+from endpoints.views.common import detail_context, get_endpoint_for_user, render_detail
+from netmind_console.core.htmx import polling_fragment
+from netmind_console.core.queue import enqueue
+
+
+@login_required
+@require_GET
+def endpoint_list(request):
+    endpoints = list(Endpoint.objects.filter(owner=request.user).select_related("flavor"))
+    for endpoint in endpoints:
+        endpoint.spend_so_far = budgets.spend(endpoint)
+    return render(request, "endpoints/list.html", {"endpoints": endpoints})
+
+
+@login_required
+@require_GET
+def endpoint_row(request, uuid):
+    endpoint = _polled_endpoint(request, uuid)
+    endpoint.spend_so_far = budgets.spend(endpoint)
+    return polling_fragment(request, "endpoints/list.html#row", {"endpoint": endpoint}, endpoint.is_settled)
+
+
+@login_required
+@require_GET
+def endpoint_detail(request, uuid):
+    return render_detail(request, get_endpoint_for_user(request, uuid))
+
+
+@login_required
+@require_GET
+def endpoint_status(request, uuid):
+    endpoint = _polled_endpoint(request, uuid)
+    settled = endpoint.is_settled
+    response = polling_fragment(request, "endpoints/detail.html#live", detail_context(endpoint), settled)
+    if settled:
+        # The actions (Scale, Stop, Start, Try it) sit outside the polled part and depend on the status:
+        # reload the page once, so a person does not see "Available" next to the buttons of "Creating".
+        response["HX-Refresh"] = "true"
+    return response
+
+
+def _polled_endpoint(request, uuid) -> Endpoint:
+    """Someone is watching: ask for a fresh GET (one per endpoint however many tabs poll)."""
+    endpoint = get_endpoint_for_user(request, uuid)
+    if not endpoint.is_settled and lifecycle.claim_sync(endpoint):
+        enqueue(tasks.sync_endpoint, endpoint.pk, group=tasks.GROUP)
+        endpoint.refresh_from_db()
+    return endpoint

@@ -1,0 +1,23 @@
+"""The usage page: what the endpoints cost per day over the last 30 days, and the Apinfer credits beside it."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from endpoints import charts, schedules
+from endpoints.usage import usage as usage_report
+
+
+@login_required
+@require_GET
+def usage(request):
+    zone = schedules.user_zone(request.user)
+    report = usage_report(request.user, timezone.now(), zone)
+    return render(request, "endpoints/usage.html", {
+        "usage": report,
+        "time_zone": zone,
+        "legend": [(endpoint, charts.series_colour(index)) for index, (endpoint, _) in enumerate(report.spend)],
+        "spend_chart": charts.stacked_bars(report.days, [amounts for _, amounts in report.spend]),
+        "credits_chart": charts.stacked_bars(report.days, [report.credits]),
+    })

@@ -1,0 +1,29 @@
+"""What Apinfer jobs cost in credits, per day: read by the usage page (endpoints reads jobs through here)."""
+
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db.models import Sum
+from django.db.models.functions import TruncDate
+
+from jobs.models import Job, JobState
+from netmind_console.accounts.models import Provider
+
+
+def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    """Days are 23 or 25 hours long when the clocks change."""
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+
+
+def daily_apinfer_credits(owner, days: list[date], zone: ZoneInfo) -> list[Decimal]:
+    """Credits per local day in `days` (consecutive, oldest first). Apinfer charges credits when a
+    generation succeeds, so failed jobs count nothing."""
+    since, until = _local_midnight(days[0], zone), _local_midnight(days[-1] + timedelta(days=1), zone)
+    per_day = dict(
+        Job.objects.filter(owner=owner, provider=Provider.APINFER, state=JobState.SUCCEEDED,
+                           credit_cost__isnull=False, finished_at__gte=since, finished_at__lt=until)
+        .annotate(day=TruncDate("finished_at", tzinfo=zone)).order_by().values("day")
+        .annotate(credits=Sum("credit_cost")).values_list("day", "credits")
+    )
+    return [per_day.get(day, Decimal(0)) for day in days]
