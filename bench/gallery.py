@@ -154,7 +154,7 @@ def _analyze():
 
 
 def deep_cursor(user, fraction=0.9) -> str:
-    from jobs.gallery_views import cursor_for
+    from jobs.forms import cursor_for
     from jobs.models import Output
 
     total = Output.objects.filter(owner=user).count()

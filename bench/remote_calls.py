@@ -6,7 +6,7 @@ Starts a sandbox at a slow `--speed` (at 0.01 an image generation takes 1,000 s,
 active throughout) and a fresh SQLite console in this process (bench/gallery.py's setup) with django-q2
 in sync mode, so the tasks a sweep queues run inline and each sweep's calls have all happened when it
 returns. Submits Qwen-Image jobs through the `submit` command's form up to each `--active` count (one
-account), then runs `jobs.services.sweep_active_jobs` `--sweeps` times per strategy and counts the
+account), then runs `jobs.sweeps.sweep_active_jobs` `--sweeps` times per strategy and counts the
 sandbox's calls (/_sandbox/calls, reset before each strategy):
 - list sweep: the default; one list call per account once LIST_SWEEP_THRESHOLD (5) jobs are active;
 - per-job GETs: the same sweep with LIST_SWEEP_THRESHOLD raised above the active count, so every job gets
@@ -59,15 +59,15 @@ def setup_console(sandbox_url: str):
 
 
 def measure_strategy(sandbox, raise_threshold: bool, active: int, sweeps: int) -> dict:
-    from jobs import services
+    from jobs import sweeps
 
     sandbox.reset()
     seconds = []
-    forcing_gets = mock.patch.object(services, "LIST_SWEEP_THRESHOLD", math.inf) if raise_threshold else nullcontext()
+    forcing_gets = mock.patch.object(sweeps, "LIST_SWEEP_THRESHOLD", math.inf) if raise_threshold else nullcontext()
     with forcing_gets:
         for _ in range(sweeps):
             started = time.perf_counter()
-            services.sweep_active_jobs()
+            sweeps.sweep_active_jobs()
             seconds.append(time.perf_counter() - started)
     per_sweep = calls_per_job(sandbox.calls(), sweeps)  # the counts by kind, divided by the sweeps
     calls = per_sweep["get"] + per_sweep["list"]

@@ -1,6 +1,6 @@
 """One adapter per provider kind: builds the request from the form's values and talks to the client.
 
-Adapters know the shape of each remote API; the state machine in services.py knows none of it.
+Adapters know the shape of each remote API; the state machine (lifecycle.py, submission.py, sync.py) knows none of it.
 Each returns a `RemoteSnapshot`: the normalised state, outputs and messages of one remote job.
 """
 
@@ -11,8 +11,16 @@ from pathlib import Path
 from django.conf import settings
 
 from jobs.catalogue import CUSTOM_KEY, ModelSpec
+from netmind_console.clients import normalize
 
 MAX_SEED = 2**31 - 1
+# The status word stored for an Apinfer image, whose create call answers with the finished result.
+SYNCHRONOUS_RESULT_WORD = "success"
+
+
+def is_familiar_status(raw_status: str) -> bool:
+    """Whether the console understands a provider's status word; an unfamiliar one is shown to people as is."""
+    return raw_status == SYNCHRONOUS_RESULT_WORD or normalize.state_for(raw_status) is not None
 
 
 @dataclass(frozen=True)
@@ -164,7 +172,7 @@ class ApinferImageAdapter:
     def submit(self, client, job, media_dir) -> RemoteSnapshot:
         result = client.generate_image(job.request_body["config"], media_dir)
         return RemoteSnapshot(
-            remote_id="", state="succeeded", raw_status="success",
+            remote_id="", state="succeeded", raw_status=SYNCHRONOUS_RESULT_WORD,
             outputs=tuple(SnapshotOutput(kind="image", local_path=path) for path in result.paths),
             seed=result.seed, credit_cost=result.credit_cost,
         )

@@ -5,10 +5,10 @@ class JobsConfig(AppConfig):
     name = "jobs"
 
     def ready(self):
-        from jobs import services
+        from jobs import selectors
         from netmind_console.core import registry
 
         registry.register_schedule("sweep active jobs", "jobs.tasks.sweep_active_jobs", 1)
         registry.register_schedule("reconcile outstanding work", "jobs.tasks.reconcile_outstanding", 2)
-        registry.register_page_context("dashboard", services.dashboard_summary)
-        registry.register_page_context("settings", lambda user: {"storage": services.storage_stats(user)})
+        registry.register_page_context("dashboard", selectors.dashboard_summary)
+        registry.register_page_context("settings", lambda user: {"storage": selectors.storage_stats(user)})

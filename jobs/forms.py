@@ -1,12 +1,17 @@
-"""The new-job form is built from the catalogue: one form class per model, fields from its spec."""
+"""The new-job form is built from the catalogue: one form class per model, fields from its spec.
+Also the job list's and the gallery's filters, and the gallery's page positions (keyset cursors)."""
 
 import json
+import re
+from datetime import UTC, datetime, timedelta
 
 from django import forms
+from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
 from jobs import catalogue
 from jobs.adapters import MAX_SEED
+from jobs.models import OutputKind
 from netmind_console.accounts.models import ProviderAccount
 
 MAX_INPUT_IMAGE_BYTES = 10 * 1024 * 1024
@@ -120,3 +125,56 @@ class JobFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["state"].choices = [("", "Any state"), ("active", "Active"), *JobState.choices]
         self.fields["model"].choices = [("", "Any model"), *[(s.key, s.label) for s in catalogue.MODELS.values()]]
+
+
+class GalleryFilters(forms.Form):
+    kind = forms.ChoiceField(choices=[("", "All kinds"), *OutputKind.choices], required=False)
+    model = forms.CharField(max_length=200, required=False)
+    provider = forms.CharField(max_length=20, required=False)
+    since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    q = forms.CharField(max_length=200, required=False, label="Prompt contains")
+    favourites = forms.BooleanField(required=False, label="Favourites only")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            raise forms.ValidationError("The “From” date must not be after the “To” date.")
+        return data
+
+    def apply(self, outputs):
+        data = self.cleaned_data
+        exact = {"kind": data["kind"], "model_key": data["model"], "provider": data["provider"]}
+        outputs = outputs.filter(**{field: value for field, value in exact.items() if value})
+        if data["since"]:
+            outputs = outputs.filter(created_at__gte=_start_of(data["since"]))
+        if data["until"]:
+            outputs = outputs.filter(created_at__lt=_start_of(data["until"]) + timedelta(days=1))
+        if data["q"]:
+            outputs = outputs.filter(job__prompt__icontains=data["q"])
+        if data["favourites"]:
+            outputs = outputs.filter(favourite=True)
+        return outputs
+
+
+def _start_of(day):
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class BadCursor(ValueError):
+    pass
+
+
+def cursor_for(output) -> str:
+    """The keyset position just after `output`: `<created_at in µs since the epoch>-<id>`."""
+    return f"{(output.created_at - EPOCH) // timedelta(microseconds=1)}-{output.pk}"
+
+
+def parse_cursor(value: str):
+    match = re.fullmatch(r"(\d{1,19})-(\d{1,19})", value)
+    if not match:
+        raise BadCursor(f"The page position “after={value[:40]}” is not valid: expected two numbers joined by “-”.")
+    return EPOCH + timedelta(microseconds=int(match.group(1))), int(match.group(2))

@@ -9,37 +9,24 @@ The gallery pages by keyset on (created_at, id), newest first: a deep page costs
 first, and new outputs arriving meanwhile do not shift the pages already shown.
 """
 
-import re
-import uuid as uuidlib
-import zipfile
-from datetime import UTC, datetime, timedelta
-
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import (
-    FileResponse,
-    Http404,
-    HttpResponse,
-    HttpResponseBadRequest,
-    HttpResponseNotModified,
-    StreamingHttpResponse,
-)
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.text import slugify
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from jobs import archive
-from jobs.models import ArchiveState, Output, OutputKind, model_label
+from jobs.forms import BadCursor, GalleryFilters, cursor_for, parse_cursor
+from jobs.models import ArchiveState, Output, model_label
+from jobs.zips import zip_response
+from netmind_console.core.file_responses import serve_file
+from netmind_console.core.ids import parse_uuid
 
 PAGE_SIZE = 30
 MAX_BULK = 500
-FILE_CHUNK_BYTES = 64 * 1024
-IMMUTABLE = "private, max-age=31536000, immutable"
 THUMBNAIL_TYPES = {".webp": "image/webp", ".png": "image/png", ".jpg": "image/jpeg"}
 # What the grid needs of each output and its job, and nothing more (a job's params can be large).
 GRID_FIELDS = (
@@ -47,60 +34,6 @@ GRID_FIELDS = (
     "archive_error", "archive_retry_at", "favourite", "model_key", "provider", "created_at",
     "job__uuid", "job__prompt",
 )  # fmt: skip
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-# --- the gallery --------------------------------------------------------------------------------
-
-
-class GalleryFilters(forms.Form):
-    kind = forms.ChoiceField(choices=[("", "All kinds"), *OutputKind.choices], required=False)
-    model = forms.CharField(max_length=200, required=False)
-    provider = forms.CharField(max_length=20, required=False)
-    since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
-    q = forms.CharField(max_length=200, required=False, label="Prompt contains")
-    favourites = forms.BooleanField(required=False, label="Favourites only")
-
-    def clean(self):
-        data = super().clean()
-        if data.get("since") and data.get("until") and data["since"] > data["until"]:
-            raise forms.ValidationError("The “From” date must not be after the “To” date.")
-        return data
-
-    def apply(self, outputs):
-        data = self.cleaned_data
-        exact = {"kind": data["kind"], "model_key": data["model"], "provider": data["provider"]}
-        outputs = outputs.filter(**{field: value for field, value in exact.items() if value})
-        if data["since"]:
-            outputs = outputs.filter(created_at__gte=_start_of(data["since"]))
-        if data["until"]:
-            outputs = outputs.filter(created_at__lt=_start_of(data["until"]) + timedelta(days=1))
-        if data["q"]:
-            outputs = outputs.filter(job__prompt__icontains=data["q"])
-        if data["favourites"]:
-            outputs = outputs.filter(favourite=True)
-        return outputs
-
-
-def _start_of(day):
-    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
-
-
-class BadCursor(ValueError):
-    pass
-
-
-def cursor_for(output) -> str:
-    """The keyset position just after `output`: `<created_at in µs since the epoch>-<id>`."""
-    return f"{(output.created_at - EPOCH) // timedelta(microseconds=1)}-{output.pk}"
-
-
-def _parse_cursor(value: str):
-    match = re.fullmatch(r"(\d{1,19})-(\d{1,19})", value)
-    if not match:
-        raise BadCursor(f"The page position “after={value[:40]}” is not valid: expected two numbers joined by “-”.")
-    return EPOCH + timedelta(microseconds=int(match.group(1))), int(match.group(2))
 
 
 def _after(outputs, cursor):
@@ -119,7 +52,7 @@ def gallery(request):
     if not filters.is_valid():
         return _render_gallery(request, filters, mine, outputs=[], status=400)
     try:
-        cursor = _parse_cursor(request.GET["after"]) if request.GET.get("after") else None
+        cursor = parse_cursor(request.GET["after"]) if request.GET.get("after") else None
     except (BadCursor, OverflowError) as error:
         return HttpResponseBadRequest(str(error))
     outputs = filters.apply(mine).select_related("job").only(*GRID_FIELDS).order_by("-created_at", "-id")
@@ -150,9 +83,6 @@ def _next_page_url(request, last_shown) -> str:
     query = request.GET.copy()
     query["after"] = cursor_for(last_shown)
     return f"{request.path}?{query.urlencode()}"
-
-
-# --- favourites and bulk actions ------------------------------------------------------------------
 
 
 @login_required
@@ -188,14 +118,12 @@ def bulk_action(request):
         return HttpResponseBadRequest("No outputs selected: tick at least one.")
     if len(ids) > MAX_BULK:
         return HttpResponseBadRequest(f"Too many outputs selected ({len(ids)}): at most {MAX_BULK} at once.")
-    for value in ids:
-        try:
-            uuidlib.UUID(value)
-        except ValueError:
-            return HttpResponseBadRequest(f"“{value[:40]}” is not an output id.")
+    not_an_id = next((value for value in ids if parse_uuid(value) is None), None)
+    if not_an_id is not None:
+        return HttpResponseBadRequest(f"“{not_an_id[:40]}” is not an output id.")
     outputs = Output.objects.filter(owner=request.user, uuid__in=ids).select_related("job").order_by("-created_at", "-id")
     if action == "zip":
-        return _zip_response(outputs)
+        return zip_response(outputs)
     if request.POST.get("confirm") != "yes":
         return render(request, "jobs/gallery.html", {"confirming": list(outputs)})
     selected = list(outputs)
@@ -203,66 +131,6 @@ def bulk_action(request):
     Output.objects.filter(pk__in=[output.pk for output in selected]).delete()
     messages.success(request, f"Deleted {len(selected)} output{'s' if len(selected) != 1 else ''}.")
     return redirect("jobs:gallery")
-
-
-class _ZipSink:
-    """A write-only file for zipfile: it collects what is written until the generator yields it."""
-
-    def __init__(self):
-        self._parts = []
-
-    def write(self, data):
-        self._parts.append(bytes(data))
-        return len(data)
-
-    def flush(self):
-        pass
-
-    def drain(self) -> bytes:
-        data = b"".join(self._parts)
-        self._parts.clear()
-        return data
-
-
-def _zip_entries(outputs):
-    """(name in the zip, path, size, time) of every selected output that has a local file."""
-    entries = []
-    for output in outputs:
-        path = archive.media_path(output.file) if output.archive_state == ArchiveState.ARCHIVED else None
-        if path and path.is_file():
-            model = slugify(output.model_key.replace("/", "-"))[:40]
-            stem = f"{output.created_at:%Y%m%d-%H%M%S}-{model}-{output.uuid.hex[:8]}"
-            entries.append((f"{stem}{path.suffix}", path, path.stat().st_size, output.created_at))
-    return entries
-
-
-def _zip_stream(entries):
-    # ZIP_STORED: media are compressed already. zipfile sees an unseekable file and writes data
-    # descriptors, so nothing is ever buffered beyond one chunk.
-    sink = _ZipSink()
-    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED) as bundle:
-        for name, path, size, created_at in entries:
-            info = zipfile.ZipInfo(name, date_time=created_at.timetuple()[:6])
-            info.file_size = size  # lets zipfile choose ZIP64 up front for big files
-            with path.open("rb") as source, bundle.open(info, "w") as target:
-                while chunk := source.read(FILE_CHUNK_BYTES):
-                    target.write(chunk)
-                    yield sink.drain()
-            yield sink.drain()
-    yield sink.drain()
-
-
-def _zip_response(outputs):
-    entries = _zip_entries(outputs)
-    if not entries:
-        return HttpResponseBadRequest("None of the selected outputs has a local copy to download yet.")
-    response = StreamingHttpResponse(_zip_stream(entries), content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="netmind-gallery-{timezone.now():%Y%m%d-%H%M%S}.zip"'
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-# --- private media ------------------------------------------------------------------------------------
 
 
 def _owned_output(request, uuid) -> Output:
@@ -275,7 +143,7 @@ def media(request, uuid):
     output = _owned_output(request, uuid)
     if output.archive_state != ArchiveState.ARCHIVED:
         raise Http404("This output has no local copy yet.")
-    return _serve_file(request, output.file, output.content_type, etag=output.sha256)
+    return serve_file(request, archive.media_path(output.file), output.content_type, etag=output.sha256)
 
 
 @login_required
@@ -283,81 +151,5 @@ def media(request, uuid):
 def thumbnail(request, uuid):
     output = _owned_output(request, uuid)
     suffix = output.thumbnail[output.thumbnail.rfind(".") :]
-    return _serve_file(request, output.thumbnail, THUMBNAIL_TYPES.get(suffix, ""), etag=f"{output.sha256}-thumbnail")
-
-
-class _RangeReader:
-    """Reads `length` bytes from `offset`; FileResponse streams it chunk by chunk."""
-
-    def __init__(self, file, offset: int, length: int):
-        file.seek(offset)
-        self._file, self._left = file, length
-
-    def read(self, size: int) -> bytes:
-        data = self._file.read(min(size, self._left))
-        self._left -= len(data)
-        return data
-
-    def close(self):
-        self._file.close()
-
-
-class _Unsatisfiable(Exception):
-    pass
-
-
-_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
-
-
-def requested_range(header: str, size: int):
-    """(first, last) byte, inclusive, or None for the whole file.
-
-    One range only: multiple ranges and malformed headers are ignored (RFC 9110 allows serving the
-    whole file), and a range that starts past the end is unsatisfiable.
-    """
-    match = _RANGE.fullmatch(header.replace(" ", ""))
-    if not match or match.groups() == ("", ""):
-        return None
-    first, last = match.groups()
-    if not first:  # the last n bytes
-        if int(last) == 0 or size == 0:
-            raise _Unsatisfiable
-        return max(0, size - int(last)), size - 1
-    if last and int(last) < int(first):
-        return None
-    if int(first) >= size:
-        raise _Unsatisfiable
-    return int(first), min(int(last), size - 1) if last else size - 1
-
-
-def _serve_file(request, relative: str, content_type: str, etag: str):
-    path = archive.media_path(relative)
-    if path is None or not path.is_file():
-        raise Http404("The file is not in the archive.")
-    quoted_etag = f'"{etag}"'
-    headers = {"ETag": quoted_etag, "Cache-Control": IMMUTABLE, "Accept-Ranges": "bytes"}
-    if quoted_etag in request.headers.get("If-None-Match", ""):
-        return _with_headers(HttpResponseNotModified(), headers)
-    size = path.stat().st_size
-    # If-Range: the client's partial copy is of another version; send it all, not a piece.
-    if_range = request.headers.get("If-Range")
-    range_header = request.headers.get("Range", "") if if_range in (None, quoted_etag) else ""
-    try:
-        byte_range = requested_range(range_header, size)
-    except _Unsatisfiable:
-        return _with_headers(HttpResponse(status=416), {**headers, "Content-Range": f"bytes */{size}"})
-    content_type = content_type or "application/octet-stream"
-    if byte_range is None:
-        response = FileResponse(path.open("rb"), content_type=content_type)
-    else:
-        first, last = byte_range
-        response = FileResponse(_RangeReader(path.open("rb"), first, last - first + 1), status=206, content_type=content_type)
-        headers.update({"Content-Range": f"bytes {first}-{last}/{size}", "Content-Length": str(last - first + 1)})
-    response.block_size = FILE_CHUNK_BYTES
-    return _with_headers(response, headers)
-
-
-def _with_headers(response, headers: dict):
-    for name, value in headers.items():
-        response[name] = value
-    return response
+    return serve_file(request, archive.media_path(output.thumbnail), THUMBNAIL_TYPES.get(suffix, ""),
+                      etag=f"{output.sha256}-thumbnail")

@@ -9,15 +9,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from jobs import catalogue, services
+from jobs import catalogue, history, selectors, submission, sync
 from jobs.forms import CompareForm, JobFilterForm, JobForm
 from jobs.models import Job
 from netmind_console.accounts.models import ProviderAccount
 from netmind_console.clients.errors import ProviderError
 from netmind_console.core.forms import submitted
+from netmind_console.core.htmx import page_or_partial, polling_fragment
+from netmind_console.core.ids import parse_uuid
 
 DEFAULT_MODEL = "Qwen/Qwen-Image"
-STOP_POLLING = 286  # htmx stops an `every` trigger when the fragment answers 286
 
 
 def _get_job_for_user(request, uuid) -> Job:
@@ -30,8 +31,8 @@ def _spec_or_default(key):
 
 def _prefill(request, spec):
     """Run again / Use these settings: the earlier job's values, with a new seed unless asked to keep it."""
-    source = Job.objects.filter(uuid=request.GET.get("from"), owner=request.user).first() \
-        if _is_uuid(request.GET.get("from")) else None
+    source_uuid = parse_uuid(request.GET.get("from"))
+    source = Job.objects.filter(uuid=source_uuid, owner=request.user).first() if source_uuid else None
     if not source:
         return None, spec
     spec = _spec_or_default(source.model_key)
@@ -45,19 +46,12 @@ def _prefill(request, spec):
     return initial, spec
 
 
-def _is_uuid(value) -> bool:
-    try:
-        uuidlib.UUID(str(value))
-        return True
-    except ValueError:
-        return False
-
-
 def _render_new(request, form, status=200):
     context = {"form": form, "spec": form.spec, "model_choices": catalogue.choices(),
                "submission_key": uuidlib.uuid4().hex}
-    template = "jobs/new.html#model-form" if request.htmx and request.method == "GET" else "jobs/new.html"
-    return render(request, template, context, status=status)
+    if request.method == "GET":  # a model change swaps only the form; a post always answers the whole page
+        return page_or_partial(request, "jobs/new.html", "model-form", context)
+    return render(request, "jobs/new.html", context, status=status)
 
 
 @login_required
@@ -81,38 +75,34 @@ def _create_once(request, spec, form):
     if existing:
         return redirect("jobs:detail", uuid=existing.uuid)
     try:
-        job = services.create_job(request.user, spec, form.cleaned_data, submission_key=key)
+        job = submission.create_job(request.user, spec, form.cleaned_data, submission_key=key)
     except IntegrityError:  # the same form posted twice at once: the first one won
         job = get_object_or_404(Job, owner=request.user, submission_key=key)
     return redirect("jobs:detail", uuid=job.uuid)
 
 
 @login_required
-@vary_on_headers("HX-Request")
 def model_fields(request):
     spec = _spec_or_default(request.GET.get("model"))
     return _render_new(request, JobForm(spec=spec, user=request.user))
 
 
 @login_required
-@vary_on_headers("HX-Request")
 def job_list(request):
     filters = JobFilterForm(request.GET or None)
     values = filters.cleaned_data if filters.is_valid() else {}
-    page = Paginator(services.jobs_for(request.user, values), 25).get_page(request.GET.get("page"))
+    page = Paginator(selectors.jobs_for(request.user, values), 25).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {"page": page, "filters": filters, "query": query.urlencode()}
-    template = "jobs/list.html#job-table" if request.htmx else "jobs/list.html"
-    return render(request, template, context)
+    return page_or_partial(request, "jobs/list.html", "job-table", context)
 
 
 @login_required
 def job_row(request, uuid):
     job = _get_job_for_user(request, uuid)
-    services.request_sync_if_stale(job)
-    response = render(request, "jobs/list.html#job-row", {"job": job})
-    return _stop_polling_when_final(response, job)
+    sync.request_sync_if_stale(job)
+    return polling_fragment(request, "jobs/list.html#job-row", {"job": job}, finished=not job.is_active)
 
 
 @login_required
@@ -124,27 +114,13 @@ def job_detail(request, uuid):
 @login_required
 def job_status(request, uuid):
     job = _get_job_for_user(request, uuid)
-    services.request_sync_if_stale(job)
-    response = render(request, "jobs/detail.html#job-status", _detail_context(job))
-    return _stop_polling_when_final(response, job)
+    sync.request_sync_if_stale(job)
+    return polling_fragment(request, "jobs/detail.html#job-status", _detail_context(job), finished=not job.is_active)
 
 
 def _detail_context(job):
-    return {"job": job, "spec": catalogue.get(job.model_key), "timeline": _timeline(job),
-            "outputs": job.outputs.all(), "progress": services.progress_percent(job)}
-
-
-def _timeline(job):
-    """The job's events, each with the seconds spent in the state before it."""
-    events = list(job.events.all())
-    gaps = [None] + [(later.at - earlier.at).total_seconds() for earlier, later in zip(events, events[1:])]
-    return list(zip(events, gaps))
-
-
-def _stop_polling_when_final(response, job):
-    if not job.is_active:
-        response.status_code = STOP_POLLING
-    return response
+    return {"job": job, "spec": catalogue.get(job.model_key), "timeline": selectors.timeline(job),
+            "outputs": job.outputs.all(), "progress": selectors.progress_percent(job)}
 
 
 @login_required
@@ -159,7 +135,7 @@ def delete_job(request, uuid):
     job = _get_job_for_user(request, uuid)
     if request.method != "POST":
         return render(request, "jobs/delete.html", {"job": job})
-    note = services.delete_job(job)
+    note = history.delete_job(job)
     messages.success(request, note or "Job deleted, with its files.")
     return redirect("jobs:list")
 
@@ -179,7 +155,7 @@ def compare(request):
                 spec = catalogue.get(key)
                 values = {f.name: f.default for f in spec.fields}
                 values.update(prompt=form.cleaned_data["prompt"], account=accounts[spec.provider])
-                services.create_job(request.user, spec, values, compare_group=group)
+                submission.create_job(request.user, spec, values, compare_group=group)
             return redirect("jobs:compare_results", group=group)
     return render(request, "jobs/compare.html", {"form": form}, status=422 if form.errors else 200)
 
@@ -195,12 +171,13 @@ def compare_results(request, group):
 @login_required
 @require_POST
 def import_history(request):
-    account = get_object_or_404(ProviderAccount, uuid=request.POST.get("account"), owner=request.user,
-                                provider="netmind") if _is_uuid(request.POST.get("account")) else None
+    account_uuid = parse_uuid(request.POST.get("account"))
+    account = get_object_or_404(ProviderAccount, uuid=account_uuid, owner=request.user,
+                                provider="netmind") if account_uuid else None
     if account is None:
         return HttpResponse("Choose a NetMind account to import from.", status=400)
     try:
-        count = services.import_history(account)
+        count = history.import_history(account)
     except ProviderError as error:
         messages.error(request, f"Import stopped: {error.user_message}")
     else:
@@ -210,4 +187,4 @@ def import_history(request):
 
 @login_required
 def finished_toasts(request):
-    return render(request, "jobs/toasts.html", {"jobs": services.finished_unnotified(request.user)})
+    return render(request, "jobs/toasts.html", {"jobs": selectors.finished_unnotified(request.user)})

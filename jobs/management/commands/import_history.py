@@ -1,7 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from jobs import services
+from jobs import history
 from netmind_console.clients.errors import ProviderError
 
 
@@ -23,7 +23,7 @@ class Command(BaseCommand):
             raise CommandError(f"{user} has no NetMind account{f' labelled {account!r}' if account else ''}.")
         for each in accounts:
             try:
-                count = services.import_history(each)
+                count = history.import_history(each)
             except ProviderError as error:
                 raise CommandError(f"Import from {each.label} stopped: {error.user_message}") from None
             self.stdout.write(f"{each.label}: imported {count} job{'s' if count != 1 else ''}.")

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 
-from jobs import catalogue, services
+from jobs import catalogue, submission
 from jobs.forms import JobForm
 
 
@@ -30,7 +30,7 @@ class Command(BaseCommand):
         if not form.is_valid():
             problems = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
             raise CommandError(f"Not submitted. {problems}")
-        self.stdout.write(str(services.create_job(user, spec, form.cleaned_data).uuid))
+        self.stdout.write(str(submission.create_job(user, spec, form.cleaned_data).uuid))
 
     def _data(self, user, spec, options):
         account = user.provider_accounts.filter(provider=spec.provider).first()

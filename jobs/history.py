@@ -1,0 +1,62 @@
+"""A job's history beyond the console: deleting one (remote copy and local files too), and importing the
+generations and Haiper jobs an account already has at the provider."""
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.db import transaction
+from django.utils import timezone
+
+from jobs import catalogue
+from jobs.adapters import ADAPTERS, RemoteSnapshot
+from jobs.lifecycle import apply_snapshot
+from jobs.models import Job, JobEvent, JobState
+from netmind_console.accounts.services import client_for_account
+from netmind_console.clients import errors
+
+IMPORTED_KINDS = [("generation", catalogue.CUSTOM_KEY), ("haiper_video", "haiper/text2video"),
+                  ("haiper_image", "haiper/text2image")]
+
+
+def delete_job(job: Job) -> str:
+    """Delete the remote job (if the provider keeps one), the local files and the row."""
+    from jobs import archive
+
+    note = ""
+    adapter = ADAPTERS[job.adapter]
+    if job.remote_id and job.account and hasattr(adapter, "delete"):
+        try:
+            with client_for_account(job.account) as client:
+                adapter.delete(client, job)
+        except errors.NotFound:
+            pass
+        except errors.ProviderError as error:
+            note = f"The provider copy could not be deleted ({error.user_message}); the local copy is gone."
+    archive.delete_output_files(list(job.outputs.all()))
+    if job.input_file:
+        FileSystemStorage(location=settings.MEDIA_ROOT).delete(job.input_file)
+    job.delete()
+    return note
+
+
+def import_history(account) -> int:
+    """Pull the account's existing remote generations and Haiper jobs in; a second run adds nothing."""
+    imported = 0
+    with client_for_account(account) as client:
+        for adapter_name, model_key in IMPORTED_KINDS:
+            known = set(Job.objects.filter(account=account, adapter=adapter_name).values_list("remote_id", flat=True))
+            for snapshot in ADAPTERS[adapter_name].list_remote(client):
+                if snapshot.remote_id not in known:
+                    imported += _import_one(account, adapter_name, model_key, snapshot)
+    return imported
+
+
+def _import_one(account, adapter_name, model_key, snapshot: RemoteSnapshot) -> int:
+    created_at = snapshot.created_at or timezone.now()
+    with transaction.atomic():
+        job = Job.objects.create(owner=account.owner, account=account, model_key=model_key, provider="netmind",
+                                 adapter=adapter_name, remote_id=snapshot.remote_id, state=JobState.QUEUED,
+                                 created_at=created_at, submitted_at=created_at,
+                                 prompt="(imported from the provider)")
+        JobEvent.objects.create(job=job, at=created_at, to_state=JobState.QUEUED, note="Imported")
+        apply_snapshot(job, snapshot)
+    return 1

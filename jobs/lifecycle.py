@@ -1,0 +1,118 @@
+"""A job's life as the provider reports it: state changes with their event rows, a remote snapshot applied
+to the row, and the outputs it announced.
+
+Every change is a conditional update (`filter(pk, state__in=old).update(state=new)`) plus a JobEvent row,
+in one transaction, because django-q2 delivers a task at least once and two workers may hold the same id.
+"""
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from jobs.adapters import RemoteSnapshot
+from jobs.models import TERMINAL_STATES, Job, JobEvent, JobState, Output
+from netmind_console.core.queue import enqueue
+from netmind_console.core.state_changes import change_with_event
+
+# Sends, plus unexpected errors (bugs, unforeseen faults) while syncing or reconciling: past this the job fails
+# with the reason, instead of cycling through the sweep forever.
+MAX_SUBMIT_ATTEMPTS = 8
+
+_FORWARD = {
+    JobState.QUEUED: [JobState.SUBMITTING, JobState.UNKNOWN, JobState.QUEUED],
+    JobState.RUNNING: [JobState.SUBMITTING, JobState.UNKNOWN, JobState.QUEUED, JobState.RUNNING],
+}
+_ANY_ACTIVE = [JobState.SUBMITTING, JobState.UNKNOWN, JobState.QUEUED, JobState.RUNNING]
+
+
+def transition(job: Job, from_states, to_state: str, note: str = "", **fields) -> bool:
+    """Move the job if it is still in one of `from_states`; record the change. False if someone else moved it.
+
+    On success `job` is refreshed from the database, so callers read the new state from it.
+    """
+    now = timezone.now()
+    from_state = job.state
+
+    def record(row):
+        if to_state != from_state:
+            JobEvent.objects.create(job=row, at=now, from_state=from_state, to_state=to_state, note=note[:500])
+
+    changes = {**_timestamps_for(to_state, job, now), **fields, "state": to_state}
+    if change_with_event(Job, job.pk, when=Q(state__in=list(from_states)), fields=changes, record=record) is None:
+        return False
+    job.refresh_from_db()
+    if to_state in TERMINAL_STATES:
+        transaction.on_commit(lambda: _announce_finished(job.pk))
+    return True
+
+
+def _announce_finished(job_id: int):
+    from jobs import webhooks
+
+    delivery = webhooks.queue_for(Job.objects.get(pk=job_id))
+    if delivery:
+        enqueue("jobs.tasks.deliver_webhook", delivery.pk)
+
+
+def _timestamps_for(state: str, job: Job, now) -> dict:
+    if state == JobState.QUEUED and not job.submitted_at:
+        return {"submitted_at": now}
+    if state == JobState.RUNNING and not job.started_at:
+        return {"started_at": now, "submitted_at": job.submitted_at or now}
+    if state in TERMINAL_STATES:
+        return {"finished_at": now}
+    return {}
+
+
+def fail(job: Job, from_state: str, message: str):
+    transition(job, [from_state], JobState.FAILED, message, error_message=message, waiting_reason="")
+
+
+def give_up(job: Job, from_state: str, reason: str):
+    fail(job, from_state, f"Stopped after {job.attempts} attempts. Last error: {reason}")
+
+
+def count_unexpected(job: Job, reason: str):
+    """Nothing was sent: the sweep tries again later, up to the attempt limit."""
+    Job.objects.filter(pk=job.pk).update(attempts=F("attempts") + 1, waiting_reason=reason[:300],
+                                         last_synced_at=timezone.now())
+    job.refresh_from_db()
+    if job.attempts >= MAX_SUBMIT_ATTEMPTS:
+        give_up(job, job.state, reason)
+
+
+def apply_snapshot(job: Job, snapshot: RemoteSnapshot):
+    """Bring the row in step with the remote job: state, raw word, outputs, seed, cost."""
+    extra = {"raw_status": snapshot.raw_status[:100], "last_synced_at": timezone.now()}
+    if snapshot.seed is not None:
+        extra["seed"] = snapshot.seed
+    if snapshot.credit_cost is not None:
+        extra["credit_cost"] = snapshot.credit_cost
+    Job.objects.filter(pk=job.pk).update(**extra)
+    job.refresh_from_db()
+    state = snapshot.state
+    if state in (JobState.QUEUED, JobState.RUNNING):
+        transition(job, _FORWARD[state], state, f"Provider says {snapshot.raw_status}", waiting_reason="")
+    elif state == JobState.SUCCEEDED:
+        with transaction.atomic():
+            if transition(job, _ANY_ACTIVE, JobState.SUCCEEDED, f"Provider says {snapshot.raw_status}",
+                          waiting_reason=""):
+                record_outputs(job, snapshot)
+    elif state in (JobState.FAILED, JobState.CANCELLED):
+        message = snapshot.failure_message or f"The provider reports the job {snapshot.raw_status}."
+        transition(job, _ANY_ACTIVE, state, message, error_message=message, waiting_reason="")
+
+
+def record_outputs(job: Job, snapshot: RemoteSnapshot):
+    """One Output row per announced result, each archived by a task once the rows are committed."""
+    for position, out in enumerate(snapshot.outputs):
+        output, created = Output.objects.get_or_create(
+            job=job, position=position,
+            defaults={"owner": job.owner, "kind": out.kind, "remote_url": out.url,
+                      "remote_thumbnail_url": out.thumbnail_url, "model_key": job.model_key,
+                      "provider": job.provider, "created_at": job.finished_at or timezone.now()},
+        )
+        if created and out.local_path:
+            enqueue("jobs.tasks.ingest_output", output.pk, str(out.local_path))
+        elif created:
+            enqueue("jobs.tasks.archive_output", output.pk)

@@ -1,0 +1,70 @@
+"""What the pages read about jobs: filtered lists, progress, timelines, toasts and the dashboard summary."""
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from jobs import catalogue
+from jobs.models import ACTIVE_STATES, TERMINAL_STATES, Job, JobEvent, JobState
+
+
+def jobs_for(user, filters: dict):
+    jobs = Job.objects.filter(owner=user).prefetch_related("outputs")
+    if filters.get("q"):
+        jobs = jobs.filter(prompt__icontains=filters["q"])
+    if filters.get("state") == "active":
+        jobs = jobs.filter(state__in=ACTIVE_STATES)
+    elif filters.get("state"):
+        jobs = jobs.filter(state=filters["state"])
+    if filters.get("provider"):
+        jobs = jobs.filter(provider=filters["provider"])
+    if filters.get("model"):
+        jobs = jobs.filter(model_key=filters["model"])
+    return jobs
+
+
+def typical_seconds(model_key: str) -> float:
+    """How long this model's jobs usually take, from the last finished ones (catalogue guess until then)."""
+    recent = Job.objects.filter(model_key=model_key, state=JobState.SUCCEEDED, finished_at__isnull=False) \
+        .order_by("-finished_at")[:20].values_list("created_at", "finished_at")
+    durations = [(end - start).total_seconds() for start, end in recent]
+    if durations:
+        return sum(durations) / len(durations)
+    spec = catalogue.get(model_key)
+    return spec.typical_seconds if spec else 30
+
+
+def timeline(job: Job) -> list[tuple[JobEvent, float | None]]:
+    """The job's events, each with the seconds spent in the state before it."""
+    events = list(job.events.all())
+    gaps = [None] + [(later.at - earlier.at).total_seconds() for earlier, later in zip(events, events[1:])]
+    return list(zip(events, gaps))
+
+
+def progress_percent(job: Job) -> int:
+    if job.state in TERMINAL_STATES:
+        return 100
+    return min(95, int(100 * job.elapsed_seconds / max(typical_seconds(job.model_key), 1)))
+
+
+def finished_unnotified(user):
+    """Jobs of this user that finished since the last toast; marks them told (claim, so two tabs agree)."""
+    jobs = list(Job.objects.filter(owner=user, state__in=TERMINAL_STATES, notified_at__isnull=True)
+                .order_by("finished_at")[:5])
+    claimed = Job.objects.filter(pk__in=[j.pk for j in jobs], notified_at__isnull=True).update(notified_at=timezone.now())
+    return jobs if claimed else []
+
+
+def storage_stats(user) -> dict:
+    """For the settings page; archive.py owns the numbers."""
+    from jobs import archive
+
+    return archive.storage_stats(user)
+
+
+def dashboard_summary(user) -> dict:
+    jobs = Job.objects.filter(owner=user)
+    counts = jobs.aggregate(active=Count("id", filter=Q(state__in=ACTIVE_STATES)),
+                            succeeded=Count("id", filter=Q(state=JobState.SUCCEEDED)),
+                            failed=Count("id", filter=Q(state=JobState.FAILED)))
+    return {"counts": counts, "recent": jobs.prefetch_related("outputs")[:6],
+            "has_accounts": user.provider_accounts.exists()}

@@ -1,0 +1,132 @@
+"""Creating a job and sending it: every submission is a row before it is a request.
+
+Only the worker that claims a pending row sends it; whatever goes wrong on the way is turned into a retry,
+an `unknown` state to reconcile (the request may have left), or a failure a person can read.
+"""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from jobs import catalogue
+from jobs.adapters import ADAPTERS, choose_seed
+from jobs.lifecycle import (
+    MAX_SUBMIT_ATTEMPTS,
+    apply_snapshot,
+    fail,
+    give_up,
+    transition,
+)
+from jobs.models import Job, JobEvent, JobState
+from jobs.provider_calls import (
+    CannotPrepare,
+    client_for,
+    incoming_dir,
+    unexpected,
+    words_for,
+)
+from netmind_console.clients import errors
+from netmind_console.core.backoff import backoff
+from netmind_console.core.queue import enqueue
+
+# A provider's own faults (5xx, 429, dropped connections) are its weather, not the job's: sends they refuse
+# or leave unconfirmed are retried with backoff (a minute apart at most) this many times, about 16 minutes.
+MAX_SENDS_THROUGH_PROVIDER_FAULTS = 20
+
+
+def create_job(user, spec: catalogue.ModelSpec, values: dict, compare_group=None, submission_key="") -> Job:
+    """Save the job `pending` and queue its submission once the row is committed."""
+    adapter = ADAPTERS[spec.adapter]
+    seed = choose_seed(values) if spec.has_seed else None
+    remote_model, body = adapter.build_request(spec, values, seed)
+    with transaction.atomic():
+        job = Job.objects.create(
+            owner=user, account=values["account"], model_key=spec.key, provider=spec.provider,
+            adapter=spec.adapter, remote_model=remote_model, prompt=values["prompt"], seed=seed,
+            params=_replayable(values), request_body={"config": body}, compare_group=compare_group,
+            submission_key=submission_key,
+        )
+        if spec.needs_image:
+            job.input_file = _store_input(job, values["image"])
+            job.save(update_fields=["input_file"])
+        JobEvent.objects.create(job=job, to_state=JobState.PENDING, note="Saved")
+        enqueue("jobs.tasks.submit_job", job.pk)
+    return job
+
+
+def _replayable(values: dict) -> dict:
+    """The form's values as JSON, for Run again (files and model instances left out)."""
+    skip = {"account", "image", "model"}
+    return {key: value for key, value in values.items() if key not in skip}
+
+
+def _store_input(job: Job, upload) -> str:
+    storage = FileSystemStorage(location=settings.MEDIA_ROOT)
+    suffix = Path(upload.name).suffix.lower() or ".png"
+    return storage.save(f"inputs/{job.uuid}{suffix}", upload)
+
+
+def submit_job(job_id: int):
+    """Send a pending job. Safe to run twice: only the worker that claims the row sends it."""
+    job = Job.objects.filter(pk=job_id).first()
+    if not job or job.state != JobState.PENDING or (job.retry_at and job.retry_at > timezone.now()):
+        return
+    claimed = Job.objects.filter(pk=job.pk, state=JobState.PENDING).update(
+        state=JobState.SUBMITTING, submit_started_at=timezone.now(), attempts=F("attempts") + 1, retry_at=None)
+    if not claimed:
+        return
+    JobEvent.objects.create(job=job, from_state=JobState.PENDING, to_state=JobState.SUBMITTING, note="Sending")
+    job.refresh_from_db()
+    if job.account is None:
+        return fail(job, JobState.SUBMITTING, "The provider account for this job was removed.")
+    try:
+        client = client_for(job)
+    except CannotPrepare as error:  # nothing was sent: failing now cannot lose or double a remote job
+        return fail(job, JobState.SUBMITTING, str(error))
+    try:
+        with client:
+            snapshot = ADAPTERS[job.adapter].submit(client, job, incoming_dir())
+    except errors.AmbiguousCreate as error:
+        if error.answered_in_json and not ADAPTERS[job.adapter].supports_list:
+            return _handle_submit_error(job, _as_unprocessed(error))
+        transition(job, [JobState.SUBMITTING], JobState.UNKNOWN, error.user_message, waiting_reason=error.user_message)
+        return enqueue("jobs.tasks.reconcile_job", job.pk)
+    except errors.ProviderError as error:
+        return _handle_submit_error(job, error)
+    except Exception as error:  # a bug or an unforeseen fault, maybe after the request left
+        return _handle_unexpected_submit_error(job, unexpected("sending", job, error))
+    transition(job, [JobState.SUBMITTING], JobState.QUEUED, "Accepted by the provider",
+               remote_id=snapshot.remote_id, waiting_reason="")
+    apply_snapshot(job, snapshot)
+
+
+def _handle_submit_error(job: Job, error: errors.ProviderError):
+    if error.retryable and job.attempts < MAX_SENDS_THROUGH_PROVIDER_FAULTS:
+        wait = backoff(job.attempts, first=2, cap=60, retry_after=getattr(error, "retry_after", None),
+                       retry_after_cap=120)
+        # The sweep (and a watching page) sends it again once retry_at is due.
+        transition(job, [JobState.SUBMITTING], JobState.PENDING, f"Will retry: {error.user_message}",
+                   retry_at=timezone.now() + wait, waiting_reason=f"Waiting to retry: {error.user_message}")
+        return
+    fail(job, JobState.SUBMITTING, words_for(job, error))
+
+
+def _handle_unexpected_submit_error(job: Job, reason: str):
+    """The request may have reached the provider, so it is never sent again blindly: check first, or give up."""
+    if job.attempts >= MAX_SUBMIT_ATTEMPTS:
+        return give_up(job, JobState.SUBMITTING, reason)
+    if not ADAPTERS[job.adapter].supports_list:
+        return fail(job, JobState.SUBMITTING, f"{reason}. It may have reached the provider, which offers no way "
+                                              "to check, so it was not sent again. Run it again if needed.")
+    transition(job, [JobState.SUBMITTING], JobState.UNKNOWN, reason, waiting_reason=reason[:300])
+    enqueue("jobs.tasks.reconcile_job", job.pk)
+
+
+def _as_unprocessed(error: errors.AmbiguousCreate) -> errors.ProviderError:
+    """Decided (README, Reliability): with no list call to check against, a provider's own JSON 500 is
+    taken to mean "not processed" and retried; giving up would fail a job for a fault nearly every time."""
+    return errors.ProviderUnavailable(str(error), status_code=error.status_code, retryable=True)

@@ -1,0 +1,170 @@
+"""Sweeping the active jobs while nobody watches: recover work a lost task would strand, then sync the
+running jobs, one list call per account where many are active.
+
+Every worker's cluster may run a sweep. A sweep claims the rows it asks work for: it stamps
+`sync_requested_at` (the stamp a watching page sets too) while holding them with SELECT ... FOR UPDATE
+SKIP LOCKED, so concurrent sweeps split the rows instead of queuing each twice, and a row whose task is
+still queued is not asked again. The stamp is answered once the work has visibly happened (the row was
+synced, or its send was attempted); a stamp older than STALE_CLAIM means the task was lost with a dead
+worker (the Redis broker keeps no copy of a task in flight), and the row is claimed again.
+"""
+
+import logging
+import time
+from collections import defaultdict
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django_q.brokers import get_broker
+
+from jobs.adapters import ADAPTERS, RemoteSnapshot
+from jobs.lifecycle import apply_snapshot, transition
+from jobs.models import Job, JobState
+from netmind_console.accounts.services import client_for_account
+from netmind_console.clients import errors
+from netmind_console.core import schedules
+from netmind_console.core.claims import unclaimed
+from netmind_console.core.queue import enqueue
+
+log = logging.getLogger(__name__)
+
+STALE_CLAIM = timedelta(seconds=settings.Q_CLUSTER["retry"])
+UNQUEUED_GRACE = timedelta(seconds=10)
+LIST_SWEEP_THRESHOLD = 5  # with this many active jobs on one account, one list call beats a GET each
+LIST_SWEEP_BUDGET_SECONDS = settings.CONSOLE_TASK_TIMEOUT / 2  # then the rest waits for the next sweep
+UPDATE_BATCH = 500  # ids per UPDATE: SQLite caps the parameters of one statement
+UNKNOWN_RECHECK = timedelta(seconds=min(schedules.SWEEP_SECONDS, 60) / 2)  # reconcile once per sweep
+
+
+def sweep_active_jobs(now=None):
+    """Recover stranded work, then sync running jobs: list calls when many."""
+    now = now or timezone.now()
+    _recover_stranded_jobs(now)
+    _sync_running(now)
+
+
+def _recover_stranded_jobs(now):
+    """Re-derive from the rows what a lost task would strand: due sends, dead workers' sends, unknown creates."""
+    due_pending = Job.objects.filter(state=JobState.PENDING).filter(
+        Q(retry_at__lte=now) | Q(retry_at__isnull=True, created_at__lt=now - UNQUEUED_GRACE))
+    not_asked = due_pending.filter(_unclaimed(now, STALE_CLAIM, answered_by="submit_started_at"))
+    for (pk,) in _claim(_not_waiting_in_the_broker(not_asked), now):
+        enqueue("jobs.tasks.submit_job", pk)
+    # A worker died mid-submit: whether the POST left is unknown, so reconcile rather than resend.
+    for job in Job.objects.filter(state=JobState.SUBMITTING, submit_started_at__lt=now - STALE_CLAIM):
+        if transition(job, [JobState.SUBMITTING], JobState.UNKNOWN, "The worker stopped while sending"):
+            enqueue("jobs.tasks.reconcile_job", job.pk)
+    unknown = Job.objects.filter(state=JobState.UNKNOWN).filter(_unclaimed(now, UNKNOWN_RECHECK))
+    for (pk,) in _claim(unknown, now):
+        enqueue("jobs.tasks.reconcile_job", pk)
+
+
+def _not_waiting_in_the_broker(rows):
+    """The rows whose task cannot still be in the broker's queue.
+
+    The queue is first in, first out: when it holds N tasks, the N most recently asked-for rows may still
+    be among them, so only older rows are sent again. Re-sending every row of a long backlog would only
+    make it longer (at 10,000 jobs it grew faster than the workers drained it).
+    """
+    waiting = get_broker().queue_size()
+    if not waiting:
+        return rows
+    candidates = rows.annotate(asked_at=Coalesce("sync_requested_at", "created_at"))
+    lost_at_most = candidates.count() - waiting
+    if lost_at_most <= 0:
+        return rows.none()
+    cutoff = candidates.order_by("asked_at").values_list("asked_at", flat=True)[lost_at_most - 1]
+    return candidates.filter(asked_at__lte=cutoff)
+
+
+def _unclaimed(now, lost_after: timedelta, answered_by: str | None = None) -> Q:
+    """Rows nobody asked work for, whose asked-for work has happened since, or whose task looks lost."""
+    condition = unclaimed("sync_requested_at", now, lost_after)
+    if answered_by:
+        condition |= Q(sync_requested_at__lte=F(answered_by))
+    return condition
+
+
+def _claim(rows, now, fields=("pk",)) -> list[tuple]:
+    """Stamp the rows as asked for and return their `fields`; rows another sweep holds are skipped, not awaited."""
+    with transaction.atomic():
+        if connection.features.has_select_for_update_skip_locked:
+            rows = rows.select_for_update(skip_locked=True)
+        claimed = list(rows.values_list(*fields))
+        _bulk_update([row[0] for row in claimed], sync_requested_at=now)
+    return claimed
+
+
+def _sync_running(now):
+    running = Job.objects.filter(state__in=[JobState.QUEUED, JobState.RUNNING]).exclude(remote_id="")
+    claimed = _claim(running.filter(_unclaimed(now, STALE_CLAIM, answered_by="last_synced_at")), now,
+                     fields=("pk", "account_id", "adapter"))
+    per_account = defaultdict(list)
+    for pk, account_id, adapter in claimed:
+        per_account[account_id, adapter].append(pk)
+    for (account_id, adapter), pks in per_account.items():
+        if len(pks) >= LIST_SWEEP_THRESHOLD and ADAPTERS[adapter].supports_list:
+            enqueue("jobs.tasks.sync_account_jobs", account_id, adapter)
+        else:
+            for pk in pks:
+                enqueue("jobs.tasks.sync_job", pk)
+
+
+def sync_account_jobs(account_id: int, adapter_name: str):
+    """One list call for all of an account's active jobs of one kind; work bounded to fit one task.
+
+    Unchanged jobs are answered with one UPDATE. Changed ones are applied until half the task's time is
+    spent; the rest are released for the next sweep. Jobs the list does not show (an older page of Haiper
+    jobs, say) are synced one by one, so none waits for a sweep that cannot see it.
+    """
+    started = time.monotonic()
+    active = Job.objects.select_related("account").filter(
+        account_id=account_id, adapter=adapter_name, state__in=[JobState.QUEUED, JobState.RUNNING])
+    jobs = {job.remote_id: job for job in active}
+    if not jobs:
+        return
+    account = next(iter(jobs.values())).account
+    try:
+        with client_for_account(account) as client:
+            remote_jobs = ADAPTERS[adapter_name].list_remote(client)
+    except errors.ProviderError as error:
+        log.info("List sweep for account %s postponed: %s", account_id, error)
+        active.update(last_synced_at=timezone.now())  # answered, as a failed GET is: the next sweep tries again
+        return
+    except Exception:  # each job's own sync then fails it with the reason, or counts it against its limit
+        log.exception("List sweep for account %s failed unexpectedly; syncing its jobs one by one", account_id)
+        for job in jobs.values():
+            enqueue("jobs.tasks.sync_job", job.pk)
+        return
+    seen = {snapshot.remote_id: snapshot for snapshot in remote_jobs if snapshot.remote_id in jobs}
+    changed, unchanged = [], []
+    for remote_id, snapshot in seen.items():
+        job = jobs[remote_id]
+        if _changes(job, snapshot):
+            changed.append((job, snapshot))
+        else:
+            unchanged.append(job.pk)
+    _bulk_update(unchanged, last_synced_at=timezone.now())
+    for position, (job, snapshot) in enumerate(changed):
+        if time.monotonic() - started > LIST_SWEEP_BUDGET_SECONDS:
+            _bulk_update([job.pk for job, _ in changed[position:]], sync_requested_at=None)
+            break
+        apply_snapshot(job, snapshot)
+    for remote_id in jobs.keys() - seen.keys():
+        enqueue("jobs.tasks.sync_job", jobs[remote_id].pk)
+
+
+def _changes(job: Job, snapshot: RemoteSnapshot) -> bool:
+    """Whether applying the snapshot would change anything but the time of the last sync."""
+    return (snapshot.state != job.state or snapshot.raw_status[:100] != job.raw_status
+            or (snapshot.seed is not None and snapshot.seed != job.seed)
+            or (snapshot.credit_cost is not None and snapshot.credit_cost != job.credit_cost))
+
+
+def _bulk_update(pks: list[int], **fields):
+    for start in range(0, len(pks), UPDATE_BATCH):
+        Job.objects.filter(pk__in=pks[start:start + UPDATE_BATCH]).update(**fields)
