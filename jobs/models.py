@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from jobs import catalogue
+from netmind_console.core.claims import SyncClaim
 
 
 def model_label(model_key: str) -> str:
@@ -28,7 +29,7 @@ ACTIVE_STATES = [JobState.PENDING, JobState.SUBMITTING, JobState.QUEUED, JobStat
 TERMINAL_STATES = [JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED]
 
 
-class Job(models.Model):
+class Job(SyncClaim):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs")
     account = models.ForeignKey("accounts.ProviderAccount", on_delete=models.SET_NULL, null=True, related_name="jobs")
@@ -57,7 +58,7 @@ class Job(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     last_synced_at = models.DateTimeField(null=True, blank=True)
-    sync_requested_at = models.DateTimeField(null=True, blank=True)
+    # sync_requested_at comes from SyncClaim: stamped when a sync (or a send) is asked for this row
     notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -183,6 +184,10 @@ class WebhookDelivery(models.Model):
     next_attempt_at = models.DateTimeField(default=timezone.now)
     delivered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Sent as X-Console-Delivery on every attempt, so a receiver can drop a repeat.
+    delivery_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # The worker that claimed this row is POSTing until then; nobody else may (see webhooks.deliver).
+    claimed_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["state", "next_attempt_at"], name="webhook_due")]

@@ -1,23 +1,24 @@
-"""django-q2 entry points: plain functions that take primary keys and call services."""
+"""django-q2 entry points: plain functions that take primary keys and call the domain modules."""
 
-from jobs import archive, services, webhooks
+from jobs import archive, submission, sweeps, sync, webhooks
 from netmind_console.core import schedules
+from netmind_console.core.queue import enqueue
 
 
 def submit_job(job_id):
-    services.submit_job(job_id)
+    submission.submit_job(job_id)
 
 
 def sync_job(job_id):
-    services.sync_job(job_id)
+    sync.sync_job(job_id)
 
 
 def reconcile_job(job_id):
-    services.reconcile_job(job_id)
+    sync.reconcile_job(job_id)
 
 
 def sync_account_jobs(account_id, adapter_name):
-    services.sync_account_jobs(account_id, adapter_name)
+    sweeps.sync_account_jobs(account_id, adapter_name)
 
 
 def archive_output(output_id):
@@ -33,7 +34,7 @@ def deliver_webhook(delivery_id):
 
 
 def sweep_active_jobs(until=None):
-    services.sweep_active_jobs()
+    sweeps.sweep_active_jobs()
     schedules.repeat_within_the_minute("jobs.tasks.sweep_active_jobs", until)
 
 
@@ -41,7 +42,7 @@ def reconcile_outstanding():
     """Work a lost broker message would otherwise strand, re-derived from the rows: due sends, dead workers'
     sends, unknown creates and syncs whose task never ran (the sweep's own message can be lost too; its
     claims make the overlap free), then archives and webhooks still due."""
-    services.sweep_active_jobs()
+    sweeps.sweep_active_jobs()
     archive.sweep_archives()
     for delivery_id in webhooks.due():
-        services.enqueue("deliver_webhook", delivery_id)
+        enqueue(deliver_webhook, delivery_id)

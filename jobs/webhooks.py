@@ -1,6 +1,10 @@
 """Announce finished jobs to the owner's webhook: a JSON POST signed with HMAC-SHA256, retried on failure.
 
-Not a provider call, so it does not go through the provider clients: it carries no provider token.
+Not a provider call: it carries no provider token. The URL is the user's, so it leaves through the client
+for outside URLs: public https addresses only (unless the host is in WEBHOOK_ALLOWED_HOSTS), DNS pinned,
+no redirects, time and size caps. One delivery row is POSTed by one worker at a time: `deliver` claims it
+with a conditional update and a lease; each POST carries the row's id (X-Console-Delivery) so a receiver
+can drop the repeat a lost answer still causes.
 """
 
 import hashlib
@@ -8,15 +12,20 @@ import hmac
 import json
 from datetime import timedelta
 
-import requests
+from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 import netmind_console
 from jobs.models import Job, WebhookDelivery
 from netmind_console.accounts.models import Preferences
+from netmind_console.clients import outside
+from netmind_console.core.backoff import backoff
 
 MAX_ATTEMPTS = 6
 TIMEOUT = (3, 10)
+# Longer than a whole attempt (TIMEOUT and DNS): a claim is only taken over when its worker died.
+CLAIM_LEASE = timedelta(seconds=60)
 
 
 def queue_for(job: Job) -> WebhookDelivery | None:
@@ -44,34 +53,50 @@ def signature(secret: str, body: bytes) -> str:
 
 
 def deliver(delivery_id: int):
-    delivery = WebhookDelivery.objects.select_related("job", "job__owner__preferences").filter(
-        pk=delivery_id, state=WebhookDelivery.State.PENDING).first()
-    if not delivery:
+    """POST one due delivery, unless another worker holds it: safe to run twice, at the same time too."""
+    if not _claim(delivery_id):
         return
+    delivery = WebhookDelivery.objects.select_related("job", "job__owner__preferences").get(pk=delivery_id)
     body = body_for(delivery.job)
     headers = {"Content-Type": "application/json", "User-Agent": f"NetMindConsole/{netmind_console.__version__}",
-               "X-Console-Signature": signature(delivery.job.owner.preferences.webhook_secret, body)}
+               "X-Console-Signature": signature(delivery.job.owner.preferences.webhook_secret, body),
+               "X-Console-Delivery": str(delivery.delivery_id)}
     try:
-        response = requests.post(delivery.url, data=body, headers=headers, timeout=TIMEOUT, allow_redirects=False)
-        outcome = (response.status_code, "" if response.ok else f"answered HTTP {response.status_code}")
-    except requests.RequestException as error:
-        outcome = (None, f"could not connect: {type(error).__name__}")
-    _record(delivery, *outcome)
+        answer = outside.post(delivery.url, data=body, headers=headers, timeout=TIMEOUT,
+                              insecure_hosts=settings.WEBHOOK_ALLOWED_HOSTS, insecure_name="WEBHOOK_ALLOWED_HOSTS")
+    except outside.RefusedURL as error:
+        return _record(delivery, None, f"not sent: {error}", final=True)  # the same URL gets the same answer
+    except outside.Unreachable as error:
+        return _record(delivery, None, f"could not connect: {error}")
+    _record(delivery, answer.status, "" if answer.ok else f"answered HTTP {answer.status}")
 
 
-def _record(delivery: WebhookDelivery, status, error: str):
+def _claim(delivery_id: int) -> bool:
+    now = timezone.now()
+    free = Q(claimed_until__isnull=True) | Q(claimed_until__lte=now)
+    return bool(WebhookDelivery.objects.filter(free, pk=delivery_id, state=WebhookDelivery.State.PENDING,
+                                               next_attempt_at__lte=now).update(claimed_until=now + CLAIM_LEASE))
+
+
+def _record(delivery: WebhookDelivery, status, error: str, final: bool = False):
     delivery.attempts += 1
     delivery.last_status = status
-    delivery.last_error = error
+    delivery.last_error = error[:300]
+    delivery.claimed_until = None
     if not error:
         delivery.state, delivery.delivered_at = WebhookDelivery.State.DELIVERED, timezone.now()
-    elif delivery.attempts >= MAX_ATTEMPTS:
+    elif final or delivery.attempts >= MAX_ATTEMPTS:
         delivery.state = WebhookDelivery.State.FAILED
     else:
-        delivery.next_attempt_at = timezone.now() + timedelta(seconds=30 * 2 ** delivery.attempts)
-    delivery.save()
+        # 30 s × 2^attempts, as before: 1 min, 2, 4, 8, 16.
+        delivery.next_attempt_at = timezone.now() + backoff(delivery.attempts + 1, first=30,
+                                                            cap=30 * 2 ** MAX_ATTEMPTS)
+    delivery.save(update_fields=["attempts", "last_status", "last_error", "claimed_until", "state",
+                                 "delivered_at", "next_attempt_at"])
 
 
 def due(now=None) -> list[int]:
-    return list(WebhookDelivery.objects.filter(state=WebhookDelivery.State.PENDING,
-                                               next_attempt_at__lte=now or timezone.now()).values_list("pk", flat=True))
+    now = now or timezone.now()
+    free = Q(claimed_until__isnull=True) | Q(claimed_until__lte=now)
+    return list(WebhookDelivery.objects.filter(free, state=WebhookDelivery.State.PENDING,
+                                               next_attempt_at__lte=now).values_list("pk", flat=True))

@@ -56,3 +56,19 @@ def env_url(name, default):
     if not value.startswith(("http://", "https://")):
         raise ImproperlyConfigured(f"Environment variable {name} must be an http(s) URL, not {value!r}.")
     return value.rstrip("/")
+
+
+def env_hosts(name, default=()):
+    """Comma-separated `host` or `host:port` entries (IPv6 in brackets), lower-cased; no schemes or paths."""
+    from urllib.parse import urlsplit
+
+    hosts = [item.lower() for item in env_list(name, default)]
+    for host in hosts:
+        parts = urlsplit(f"//{host}")
+        try:
+            valid = bool(parts.hostname) and parts.netloc == host and "@" not in host and (parts.port or 0) >= 0
+        except ValueError:
+            valid = False
+        if not valid:
+            raise ImproperlyConfigured(f"Environment variable {name} must list host or host:port entries, not {host!r}.")
+    return hosts

@@ -12,7 +12,7 @@ from cryptography.fernet import Fernet
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from netmind_console.env import env_bool, env_int, env_list, env_str, env_url
+from netmind_console.env import env_bool, env_hosts, env_int, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CONSOLE_VAR_DIR", str(BASE_DIR / "var")))
@@ -220,6 +220,12 @@ if CONSOLE_SANDBOX:
     _sandbox_host = urlsplit(SANDBOX_URL).netloc
     MEDIA_ALLOWED_HOSTS = [*MEDIA_ALLOWED_HOSTS, _sandbox_host]
     MEDIA_INSECURE_HOSTS = [*MEDIA_INSECURE_HOSTS, _sandbox_host]
+
+# Base URLs a provider account may use beyond the providers' own hosts, NETMIND_API_BASE's, APINFER_API_BASE's
+# and (in sandbox mode) the sandbox's; these may be loopback or private and plain http (accounts/base_urls.py).
+PROVIDER_ALLOWED_HOSTS = env_hosts("PROVIDER_ALLOWED_HOSTS")
+# Webhook hosts that may be loopback or private and plain http; any other webhook must be public https.
+WEBHOOK_ALLOWED_HOSTS = env_hosts("WEBHOOK_ALLOWED_HOSTS")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG and env_bool("DJANGO_HTTPS", False))

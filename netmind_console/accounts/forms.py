@@ -1,8 +1,11 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 
+from netmind_console.accounts import base_urls
 from netmind_console.accounts.models import Provider, ProviderAccount
+from netmind_console.clients import outside
 
 
 class FirstAdminForm(UserCreationForm):
@@ -49,7 +52,17 @@ class ProviderAccountForm(forms.Form):
             clash = clash.exclude(pk=self.account.pk)
         if label and clash.exists():
             self.add_error("label", "You already have an account with this label for this provider.")
+        if provider in Provider.values and "base_url" in cleaned:
+            self._check_base_url(provider, cleaned["base_url"])
         return cleaned
+
+    def _check_base_url(self, provider, url):
+        from netmind_console.accounts.services import default_base_url
+
+        try:
+            base_urls.check_base_url(provider, url or default_base_url(provider))
+        except outside.RefusedURL as error:
+            self.add_error("base_url", f"This base URL is not allowed. {error}")
 
 
 def _time_zone_choices():
@@ -70,7 +83,14 @@ class PreferencesForm(forms.ModelForm):
         labels = {"webhook_url": "Webhook URL"}
 
     def clean_webhook_url(self):
+        """The URL is checked again before every delivery (jobs/webhooks.py): DNS answers change."""
         url = self.cleaned_data["webhook_url"]
-        if url and not url.startswith("https://") and not url.startswith("http://127.0.0.1"):
-            raise forms.ValidationError("Use an https:// URL, so the job details travel encrypted.")
+        if not url:
+            return url
+        try:
+            outside.check_url(url, insecure_hosts=settings.WEBHOOK_ALLOWED_HOSTS, insecure_name="WEBHOOK_ALLOWED_HOSTS")
+        except outside.RefusedURL as error:
+            if url.lower().startswith("http://"):
+                raise forms.ValidationError("Use an https:// URL, so the job details travel encrypted.") from None
+            raise forms.ValidationError(f"This webhook URL is not allowed. {error}") from None
         return url

@@ -2,7 +2,9 @@
 
 from django.conf import settings
 
+from netmind_console.accounts import base_urls
 from netmind_console.accounts.models import Provider, ProviderAccount
+from netmind_console.clients.outside import RefusedURL
 
 SANDBOX_LABEL = "Sandbox"
 
@@ -13,11 +15,20 @@ def default_base_url(provider: str) -> str:
     return settings.NETMIND_API_BASE if provider == Provider.NETMIND else settings.APINFER_API_BASE
 
 
+class BaseUrlRefused(ValueError):
+    """The base URL may not receive the token (base_urls.py); the message says why, for a person."""
+
+
 def save_account(owner, provider, label, token, base_url="", account=None) -> ProviderAccount:
-    """Create or update; an empty token on update keeps the stored one."""
+    """Create or update; an empty token on update keeps the stored one. Raises BaseUrlRefused."""
     account = account or ProviderAccount(owner=owner, provider=provider)
+    base_url = (base_url or default_base_url(account.provider)).rstrip("/")
+    try:
+        base_urls.check_base_url(account.provider, base_url)
+    except RefusedURL as error:
+        raise BaseUrlRefused(f"The base URL is not allowed. {error}") from None
     account.label = label
-    account.base_url = (base_url or default_base_url(provider)).rstrip("/")
+    account.base_url = base_url
     if token:
         account.set_token(token)
     account.save()
@@ -40,13 +51,17 @@ def client_for_account(account: ProviderAccount):
     from netmind_console.clients import client_for
 
     timeout = (settings.PROVIDER_CONNECT_TIMEOUT, settings.PROVIDER_READ_TIMEOUT)
-    return client_for(account.provider, account.base_url, account.reveal_token(), timeout=timeout)
+    token = account.reveal_token()
+    provider, base_url = account.provider, account.base_url
+    # Checked again here, not only on save: a row may predate the rule, or the settings changed since.
+    return client_for(provider, base_url, token, timeout=timeout,
+                      address_for_host=lambda: base_urls.address_to_connect(provider, base_url))
 
 
 def test_connection(account: ProviderAccount) -> tuple[bool, str]:
     """One cheap authenticated call; the answer is worded for a person, never with the token."""
     from netmind_console.accounts.crypto import UndecryptableToken
-    from netmind_console.clients.errors import ProviderError, TokenRejected
+    from netmind_console.clients.errors import BaseUrlNotAllowed, ProviderError, TokenRejected
 
     name = account.get_provider_display()
     try:
@@ -54,7 +69,7 @@ def test_connection(account: ProviderAccount) -> tuple[bool, str]:
             client.ping()
     except TokenRejected:
         return False, f"{name} rejected the token. Check it in the provider's dashboard and enter it again."
-    except UndecryptableToken as error:
+    except (UndecryptableToken, BaseUrlNotAllowed) as error:
         return False, error.user_message
     except ProviderError as error:
         return False, f"Could not reach {name} at {account.base_url}: {error.user_message}"

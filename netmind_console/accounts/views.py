@@ -47,13 +47,18 @@ def settings_page(request):
 def account_form(request, uuid=None):
     account = _get_account_for_user(request, uuid) if uuid else None
     form = ProviderAccountForm(submitted(request), owner=request.user, account=account,
-                               initial={"label": account.label, "base_url": account.base_url} if account else None)
+                               initial={"provider": account.provider, "label": account.label,
+                                        "base_url": account.base_url} if account else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        services.save_account(request.user, data.get("provider") or account.provider, data["label"],
-                              data["token"], data["base_url"], account)
-        messages.success(request, f"Saved {data['label']}.")
-        return redirect("settings")
+        try:
+            services.save_account(request.user, data.get("provider") or account.provider, data["label"],
+                                  data["token"], data["base_url"], account)
+        except services.BaseUrlRefused as error:  # the settings changed since the form checked it
+            form.add_error("base_url", str(error))
+        else:
+            messages.success(request, f"Saved {data['label']}.")
+            return redirect("settings")
     return render(request, "accounts/account_form.html", {"form": form, "account": account},
                   status=400 if form.errors else 200)
 

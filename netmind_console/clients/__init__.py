@@ -4,6 +4,7 @@ from .apinfer import ApinferClient
 from .errors import (
     AmbiguousCreate,
     BadResponse,
+    BaseUrlNotAllowed,
     InsufficientCredits,
     InvalidRequest,
     NotFound,
@@ -37,6 +38,7 @@ __all__ = [
     "AmbiguousCreate",
     "ApinferClient",
     "BadResponse",
+    "BaseUrlNotAllowed",
     "InsufficientCredits",
     "InvalidRequest",
     "NetMindClient",

@@ -72,6 +72,12 @@ class ProviderUnavailable(ProviderError):
         self.retryable = retryable
 
 
+class BaseUrlNotAllowed(ProviderError):
+    """The account's base URL is not a provider host, the sandbox or an operator-allowed host: nothing is sent."""
+
+    default_user_message = "The account's base URL is not allowed; change it on the Settings page."
+
+
 class BadResponse(ProviderError):
     default_user_message = "The provider sent a response the console could not understand."
 

@@ -47,6 +47,7 @@ from .errors import (
     RateLimited,
     TokenRejected,
 )
+from .outside import PinnedAddressAdapter
 from .payloads import load_json_spilling_long_strings
 from .types import EndpointResponse
 
@@ -111,12 +112,17 @@ class _BearerAuth(requests.auth.AuthBase):
 class ProviderHttp:
     """One `requests.Session` for one account on one provider."""
 
-    def __init__(self, base_url: str, token: str, *, timeout=None, retry_policy: RetryPolicy | None = None):
+    def __init__(self, base_url: str, token: str, *, timeout=None, retry_policy: RetryPolicy | None = None,
+                 address_for_host: Callable[[], str] | None = None):
         self.base_url = base_url.rstrip("/")
         self._token = token
         self._auth = _BearerAuth(token)
         self._timeout = timeout or DEFAULT_TIMEOUT
-        self._session = _new_session(retry_policy or RetryPolicy())
+        self._retry_policy = retry_policy or RetryPolicy()
+        self._session = _new_session(self._retry_policy)
+        # Called before the first call to the base URL: the checked address to connect to (pinned for this
+        # client's life, so DNS cannot change it after the check), or a ProviderError and nothing is sent.
+        self._address_for_host = address_for_host
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, token={_MASK!r})"
@@ -190,6 +196,8 @@ class ProviderHttp:
     def _send(
         self, method: str, url: str, *, creating: bool = False, authenticated: bool = True, timeout=None, **kwargs
     ) -> requests.Response:
+        if self._address_for_host is not None and url.startswith(self.base_url):
+            self._pin_base_url_host()
         started = time.monotonic()
         where = _loggable(url)
         try:
@@ -206,6 +214,12 @@ class ProviderHttp:
             raise self._transport_failure(method, where, exc, creating=creating) from None
         logger.debug("%s %s -> %s in %d ms", method, where, response.status_code, _elapsed_ms(started))
         return response
+
+    def _pin_base_url_host(self) -> None:
+        address, self._address_for_host = self._address_for_host(), None
+        parts = urlsplit(self.base_url)
+        adapter = PinnedAddressAdapter(address, max_retries=self._retry_policy.as_urllib3_retry())
+        self._session.mount(f"{parts.scheme}://{parts.netloc}/", adapter)
 
     def _transport_failure(self, method: str, where: str, exc: requests.RequestException, *, creating: bool):
         detail = self._redact(f"{method} {where}: {type(exc).__name__}: {exc}")
@@ -290,8 +304,10 @@ class ProviderHttp:
 class ProviderClient:
     """What every provider client shares: its own session, a masked repr, close()."""
 
-    def __init__(self, base_url: str, token: str, *, timeout=None, retry_policy: RetryPolicy | None = None):
-        self._http = ProviderHttp(base_url, token, timeout=timeout, retry_policy=retry_policy)
+    def __init__(self, base_url: str, token: str, *, timeout=None, retry_policy: RetryPolicy | None = None,
+                 address_for_host: Callable[[], str] | None = None):
+        self._http = ProviderHttp(base_url, token, timeout=timeout, retry_policy=retry_policy,
+                                  address_for_host=address_for_host)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self._http.base_url!r}, token={_MASK!r})"

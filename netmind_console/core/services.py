@@ -2,11 +2,11 @@
 
 from datetime import timedelta
 
-import requests
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from netmind_console.clients.health import answers_health_check
 from netmind_console.core.models import WorkerHeartbeat
 
 HEARTBEAT_STALE_AFTER = timedelta(minutes=3)
@@ -44,10 +44,7 @@ def last_worker_heartbeat():
 def sandbox_reachable() -> bool | None:
     if not settings.CONSOLE_SANDBOX:
         return None
-    try:
-        return requests.get(f"{settings.SANDBOX_URL}/_sandbox/health", timeout=2).ok
-    except requests.RequestException:
-        return False
+    return answers_health_check(f"{settings.SANDBOX_URL}/_sandbox/health")
 
 
 def health() -> dict:

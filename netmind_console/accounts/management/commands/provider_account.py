@@ -27,7 +27,10 @@ class Command(BaseCommand):
         if not form.is_valid():
             problems = "; ".join(f"--{name.replace('_', '-')}: {' '.join(errors)}" for name, errors in form.errors.items())
             raise CommandError(f"Not saved. {problems}")
-        account = services.save_account(owner, provider, label, token, form.cleaned_data["base_url"], existing)
+        try:
+            account = services.save_account(owner, provider, label, token, form.cleaned_data["base_url"], existing)
+        except services.BaseUrlRefused as error:
+            raise CommandError(f"Not saved. --base-url: {error}") from None
         verb = "Updated" if existing else "Created"
         self.stdout.write(f"{verb} {account.get_provider_display()} account {label!r} for {user} "
                           f"(token {account.masked_token}).")
