@@ -1,7 +1,68 @@
+import functools
+
 import pytest
+from django.contrib.auth.hashers import make_password
+from django.test import Client
 from django_q.brokers import get_broker
 
 pytest_plugins = ["tests.fixtures.sandbox", "tests.fixtures.console"]
+
+# --- the test users: defined here only ------------------------------------------------------------
+# owner ("alice"), other ("bob") and admin ("root"), and clients logged in as the first two. All of them stand
+# on `console_setup`: by default the console pointed at the live test sandbox with tasks run inline
+# (`console_on_sandbox`, tests/fixtures/console.py). A folder or module that needs another setup overrides
+# `console_setup` only (tests/security/conftest.py, tests/jobs/gallery_fixtures.py), never the users.
+
+OWNER_PASSWORD = "pw-alice-123"
+OTHER_PASSWORD = "pw-bob-123"
+ADMIN_PASSWORD = "pw-root-123"
+
+
+@pytest.fixture
+def console_setup(console_on_sandbox):
+    """What the users stand on; override this fixture (and only this one) where another setup is needed."""
+    return console_on_sandbox
+
+
+@functools.cache
+def _password_hash(password: str) -> str:
+    """Hashed once per run: a real hash of the real password (hashing costs a tenth of a second each time)."""
+    return make_password(password)
+
+
+def _with_password(user, password):
+    user.password = _password_hash(password)
+    user.save(update_fields=["password"])
+    return user
+
+
+@pytest.fixture
+def owner(django_user_model, console_setup):
+    return _with_password(django_user_model.objects.create_user("alice"), OWNER_PASSWORD)
+
+
+@pytest.fixture
+def other(django_user_model, console_setup):
+    return _with_password(django_user_model.objects.create_user("bob"), OTHER_PASSWORD)
+
+
+@pytest.fixture
+def admin(django_user_model, console_setup):
+    return _with_password(django_user_model.objects.create_superuser("root", password=None), ADMIN_PASSWORD)
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def other_client(other):
+    """A client of its own (not `client`), so a test may hold both `owner_client` and `other_client`."""
+    other_client = Client()
+    other_client.force_login(other)
+    return other_client
 
 
 @pytest.fixture(autouse=True)

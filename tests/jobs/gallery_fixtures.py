@@ -1,5 +1,6 @@
-"""Fixtures for the archive, media and gallery tests: users, jobs and outputs made with the ORM,
-real media files, and a real HTTP server on 127.0.0.1 playing a well- or ill-behaved object store.
+"""Fixtures for the archive, media and gallery tests: the users' setup (`console_setup`, for the shared users
+of tests/conftest.py), jobs and outputs made with the ORM, real media files, and a real HTTP server on 127.0.0.1
+playing a well- or ill-behaved object store.
 
 Import the fixtures you use into the test module (tests/jobs/conftest.py belongs to the jobs views).
 """
@@ -19,7 +20,6 @@ from pathlib import Path
 
 import imageio_ffmpeg
 import pytest
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 from PIL import Image
 
@@ -71,23 +71,14 @@ def media_files(root: Path) -> list[Path]:
     return sorted(path for path in Path(root).rglob("*") if path.is_file())
 
 
-# --- users, jobs, outputs ------------------------------------------------------------------------
-# Users have no password (hashing one costs a tenth of a second): tests log in with force_login.
+# --- the users' setup, jobs, outputs ----------------------------------------------------------------
+# The users are the shared ones (owner, other, admin: tests/conftest.py).
 
 
 @pytest.fixture
-def owner(db):
-    return get_user_model().objects.create_user("alice")
-
-
-@pytest.fixture
-def other(db):
-    return get_user_model().objects.create_user("bob")
-
-
-@pytest.fixture
-def admin(db):
-    return get_user_model().objects.create_superuser("root", password=None)
+def console_setup(db):
+    """What the shared users stand on here: the database only. No live sandbox and no inline tasks: jobs and
+    outputs are made with the ORM, and the archive tests run (or replace) each task themselves."""
 
 
 def make_job(user, prompt="a red fox in the snow", model_key="Qwen/Qwen-Image", provider="netmind", **fields):

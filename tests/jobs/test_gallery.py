@@ -11,13 +11,12 @@ from django.utils import timezone
 from jobs import gallery_views
 from jobs.models import ArchiveState, Output
 from tests.jobs.gallery_fixtures import (  # noqa: F401 (fixtures)
+    console_setup,
     make_archived,
     make_job,
     make_output,
     media_files,
     media_root,
-    other,
-    owner,
     png_bytes,
     static_without_collectstatic,
     wav_bytes,
@@ -25,12 +24,6 @@ from tests.jobs.gallery_fixtures import (  # noqa: F401 (fixtures)
 
 GALLERY = reverse("jobs:gallery")
 BULK = reverse("jobs:bulk")
-
-
-@pytest.fixture
-def alice(client, owner):
-    client.force_login(owner)
-    return client
 
 
 def shown(response) -> list[str]:
@@ -68,11 +61,11 @@ def test_anonymous_visitors_are_sent_to_log_in(client, owner):
     assert response["Location"].startswith(reverse("login"))
 
 
-def test_the_gallery_shows_the_users_outputs_and_not_anothers(alice, owner, other, media_root):
+def test_the_gallery_shows_the_users_outputs_and_not_anothers(owner_client, owner, other, media_root):
     mine = make_archived(make_job(owner, prompt="my lighthouse"), media_root, png_bytes())
     theirs = make_archived(make_job(other, prompt="their castle"), media_root, png_bytes((0, 0, 255)))
 
-    response = alice.get(GALLERY)
+    response = owner_client.get(GALLERY)
 
     assert response.status_code == 200
     assert shown(response) == [mine.uuid.hex]
@@ -84,12 +77,12 @@ def test_the_gallery_shows_the_users_outputs_and_not_anothers(alice, owner, othe
     assert 'loading="lazy"' in html
 
 
-def test_filter_choices_only_list_the_users_own_models_by_name(alice, owner, other):
+def test_filter_choices_only_list_the_users_own_models_by_name(owner_client, owner, other):
     make_output(make_job(owner, model_key="Qwen/Qwen-Image"))
     make_output(make_job(owner, model_key="acme/free-model"))
     make_output(make_job(other, model_key="secret/model", provider="apinfer"))
 
-    page = alice.get(GALLERY).content.decode()
+    page = owner_client.get(GALLERY).content.decode()
 
     assert '<option value="Qwen/Qwen-Image">Qwen Image</option>' in page
     assert '<option value="acme/free-model">acme/free-model</option>' in page
@@ -100,51 +93,51 @@ def test_filter_choices_only_list_the_users_own_models_by_name(alice, owner, oth
 # --- what each card shows -----------------------------------------------------------------------
 
 
-def test_an_empty_gallery_invites_a_first_job(alice):
-    response = alice.get(GALLERY)
+def test_an_empty_gallery_invites_a_first_job(owner_client):
+    response = owner_client.get(GALLERY)
 
     assert b"No outputs yet" in response.content
     assert reverse("jobs:new").encode() in response.content
 
 
-def test_outputs_not_archived_show_their_state(alice, owner):
+def test_outputs_not_archived_show_their_state(owner_client, owner):
     job = make_job(owner)
     make_output(job, archive_state=ArchiveState.PENDING)
     make_output(job, archive_state=ArchiveState.FAILED, archive_error="The file server answered HTTP 503.",
                 archive_retry_at=timezone.now() + timedelta(minutes=4))  # fmt: skip
     make_output(job, archive_state=ArchiveState.EXPIRED)
 
-    html = alice.get(GALLERY).content.decode()
+    html = owner_client.get(GALLERY).content.decode()
 
     assert "Copying the image to local storage" in html
     assert "Copy failed: The file server answered HTTP 503." in html and "Next try" in html
     assert "Expired: the provider's link died" in html
 
 
-def test_video_and_audio_play_inline_with_poster_and_waveform(alice, owner, media_root):
+def test_video_and_audio_play_inline_with_poster_and_waveform(owner_client, owner, media_root):
     video = make_archived(make_job(owner), media_root, b"\0\0\0\x18ftypmp42" + b"\0" * 64, ext="mp4", kind="video",
                           thumbnail="thumbs/poster.webp")  # fmt: skip
     audio = make_archived(make_job(owner), media_root, wav_bytes(), ext="wav", kind="audio", thumbnail="thumbs/w.png")
 
-    html = alice.get(GALLERY).content.decode()
+    html = owner_client.get(GALLERY).content.decode()
 
     assert f'<video controls preload="metadata" poster="{reverse("jobs:thumbnail", args=[video.uuid])}"' in html
     assert f'<audio controls preload="none" src="{reverse("jobs:media", args=[audio.uuid])}"' in html
     assert f'class="waveform" src="{reverse("jobs:thumbnail", args=[audio.uuid])}"' in html
 
 
-def test_each_card_offers_to_reuse_its_jobs_settings(alice, owner):
+def test_each_card_offers_to_reuse_its_jobs_settings(owner_client, owner):
     output = make_output(make_job(owner))
 
-    html = alice.get(GALLERY).content.decode()
+    html = owner_client.get(GALLERY).content.decode()
 
     assert f'href="{reverse("jobs:new")}?from={output.job.uuid}"' in html
 
 
-def test_the_page_loads_its_script_with_the_csp_nonce_and_no_inline_code(alice, owner):
+def test_the_page_loads_its_script_with_the_csp_nonce_and_no_inline_code(owner_client, owner):
     make_output(make_job(owner))
 
-    response = alice.get(GALLERY)
+    response = owner_client.get(GALLERY)
     html = response.content.decode()
 
     nonce = response.wsgi_request.csp_nonce
@@ -155,20 +148,20 @@ def test_the_page_loads_its_script_with_the_csp_nonce_and_no_inline_code(alice, 
 # --- paging ---------------------------------------------------------------------------------------
 
 
-def test_the_next_page_continues_where_the_first_ended_without_overlap(alice, owner, monkeypatch):
+def test_the_next_page_continues_where_the_first_ended_without_overlap(owner_client, owner, monkeypatch):
     monkeypatch.setattr(gallery_views, "PAGE_SIZE", 4)
     outputs = spread_outputs(owner, 10)
 
-    first = alice.get(GALLERY)
-    second = alice.get(next_url(first), HTTP_HX_REQUEST="true")
-    third = alice.get(next_url(second), HTTP_HX_REQUEST="true")
+    first = owner_client.get(GALLERY)
+    second = owner_client.get(next_url(first), HTTP_HX_REQUEST="true")
+    third = owner_client.get(next_url(second), HTTP_HX_REQUEST="true")
 
     assert shown(first) + shown(second) + shown(third) == uuids(outputs)
     assert next_url(third) is None
     assert b"<h1>" not in second.content  # a fragment, not a page
 
 
-def test_outputs_created_at_the_same_instant_are_paged_by_id(alice, owner, monkeypatch):
+def test_outputs_created_at_the_same_instant_are_paged_by_id(owner_client, owner, monkeypatch):
     monkeypatch.setattr(gallery_views, "PAGE_SIZE", 2)
     moment = timezone.now()
     job = make_job(owner, created_at=moment)
@@ -176,54 +169,54 @@ def test_outputs_created_at_the_same_instant_are_paged_by_id(alice, owner, monke
 
     pages, url = [], GALLERY
     while url:
-        response = alice.get(url, HTTP_HX_REQUEST="true" if pages else None)
+        response = owner_client.get(url, HTTP_HX_REQUEST="true" if pages else None)
         pages.append(shown(response))
         url = next_url(response)
 
     assert sum(pages, []) == uuids(outputs)
 
 
-def test_the_next_page_keeps_the_filters(alice, owner, monkeypatch):
+def test_the_next_page_keeps_the_filters(owner_client, owner, monkeypatch):
     monkeypatch.setattr(gallery_views, "PAGE_SIZE", 2)
     spread_outputs(owner, 5, model_key="hkchengrex/MMAudio")
     spread_outputs(owner, 5)
 
-    first = alice.get(GALLERY, {"model": "hkchengrex/MMAudio"})
-    second = alice.get(next_url(first), HTTP_HX_REQUEST="true")
+    first = owner_client.get(GALLERY, {"model": "hkchengrex/MMAudio"})
+    second = owner_client.get(next_url(first), HTTP_HX_REQUEST="true")
 
     assert len(shown(second)) == 2
     assert set(Output.objects.filter(uuid__in=shown(second)).values_list("model_key", flat=True)) == {"hkchengrex/MMAudio"}
 
 
-def test_without_javascript_the_next_page_is_a_full_page(alice, owner, monkeypatch):
+def test_without_javascript_the_next_page_is_a_full_page(owner_client, owner, monkeypatch):
     monkeypatch.setattr(gallery_views, "PAGE_SIZE", 2)
     outputs = spread_outputs(owner, 3)
 
-    response = alice.get(next_url(alice.get(GALLERY)))
+    response = owner_client.get(next_url(owner_client.get(GALLERY)))
 
     assert b"<h1>Gallery</h1>" in response.content
     assert shown(response) == uuids(outputs[2:])
 
 
 @pytest.mark.parametrize("cursor", ["yesterday", "1-2-3", "99999999999999999999-1", "-1"])
-def test_a_malformed_page_position_is_a_400_naming_it(alice, owner, cursor):
-    response = alice.get(GALLERY, {"after": cursor})
+def test_a_malformed_page_position_is_a_400_naming_it(owner_client, owner, cursor):
+    response = owner_client.get(GALLERY, {"after": cursor})
 
     assert response.status_code == 400
     assert b"after=" in response.content
 
 
-def test_a_gallery_page_takes_fewer_than_8_queries_however_many_outputs(alice, owner, media_root,
+def test_a_gallery_page_takes_fewer_than_8_queries_however_many_outputs(owner_client, owner, media_root,
                                                                          django_assert_max_num_queries):  # fmt: skip
     for output in spread_outputs(owner, 40):
         Output.objects.filter(pk=output.pk).update(archive_state=ArchiveState.ARCHIVED, file="objects/x.png")
 
     with django_assert_max_num_queries(7):
-        first = alice.get(GALLERY)
+        first = owner_client.get(GALLERY)
     with django_assert_max_num_queries(7):
-        alice.get(next_url(first), HTTP_HX_REQUEST="true")
+        owner_client.get(next_url(first), HTTP_HX_REQUEST="true")
     with django_assert_max_num_queries(7):
-        alice.get(GALLERY, {"q": "fox", "kind": "image", "favourites": "on"})
+        owner_client.get(GALLERY, {"q": "fox", "kind": "image", "favourites": "on"})
 
 
 # --- filters -------------------------------------------------------------------------------------
@@ -252,29 +245,29 @@ def assorted(owner, media_root):
         ({"kind": "image", "q": "waves"}, []),
     ],
 )
-def test_filters_narrow_the_gallery(alice, assorted, query, expected):
-    response = alice.get(GALLERY, query)
+def test_filters_narrow_the_gallery(owner_client, assorted, query, expected):
+    response = owner_client.get(GALLERY, query)
 
     assert shown(response) == uuids(assorted[name] for name in expected)
 
 
-def test_a_date_range_includes_both_end_days(alice, assorted):
+def test_a_date_range_includes_both_end_days(owner_client, assorted):
     first_day = assorted["first_day"]
 
-    response = alice.get(GALLERY, {"since": first_day, "until": first_day + timedelta(days=5)})
+    response = owner_client.get(GALLERY, {"since": first_day, "until": first_day + timedelta(days=5)})
 
     assert shown(response) == uuids([assorted["video"], assorted["image"]])
 
 
-def test_filtering_with_htmx_returns_just_the_results(alice, assorted):
-    response = alice.get(GALLERY, {"kind": "audio"}, HTTP_HX_REQUEST="true")
+def test_filtering_with_htmx_returns_just_the_results(owner_client, assorted):
+    response = owner_client.get(GALLERY, {"kind": "audio"}, HTTP_HX_REQUEST="true")
 
     assert response.content.decode().lstrip().startswith('<div id="gallery-results">')
     assert shown(response) == uuids([assorted["audio"]])
 
 
-def test_nothing_matching_says_so_and_offers_to_clear(alice, assorted):
-    response = alice.get(GALLERY, {"q": "no such prompt"})
+def test_nothing_matching_says_so_and_offers_to_clear(owner_client, assorted):
+    response = owner_client.get(GALLERY, {"q": "no such prompt"})
 
     assert b"Nothing matches these filters" in response.content
 
@@ -287,8 +280,8 @@ def test_nothing_matching_says_so_and_offers_to_clear(alice, assorted):
         ({"since": "2025-03-02", "until": "2025-03-01"}, "must not be after"),
     ],
 )
-def test_bad_filter_values_are_a_400_naming_the_field(alice, owner, query, message):
-    response = alice.get(GALLERY, query)
+def test_bad_filter_values_are_a_400_naming_the_field(owner_client, owner, query, message):
+    response = owner_client.get(GALLERY, query)
 
     assert response.status_code == 400
     assert message in response.content.decode()
@@ -297,10 +290,11 @@ def test_bad_filter_values_are_a_400_naming_the_field(alice, owner, query, messa
 # --- favourites ----------------------------------------------------------------------------------
 
 
-def test_starring_with_htmx_swaps_the_star(alice, owner):
+def test_starring_with_htmx_swaps_the_star(owner_client, owner):
     output = make_output(make_job(owner))
 
-    response = alice.post(reverse("jobs:favourite", args=[output.uuid]), {"favourite": "1"}, HTTP_HX_REQUEST="true")
+    response = owner_client.post(reverse("jobs:favourite", args=[output.uuid]), {"favourite": "1"},
+                                 HTTP_HX_REQUEST="true")
 
     output.refresh_from_db()
     assert output.favourite is True
@@ -309,22 +303,22 @@ def test_starring_with_htmx_swaps_the_star(alice, owner):
     assert 'aria-pressed="true"' in html and 'name="favourite" value="0"' in html
 
 
-def test_starring_twice_keeps_the_star(alice, owner):
+def test_starring_twice_keeps_the_star(owner_client, owner):
     output = make_output(make_job(owner))
     url = reverse("jobs:favourite", args=[output.uuid])
 
-    alice.post(url, {"favourite": "1"})
-    response = alice.post(url, {"favourite": "1"}, HTTP_REFERER="http://testserver/jobs/gallery/?kind=image")
+    owner_client.post(url, {"favourite": "1"})
+    response = owner_client.post(url, {"favourite": "1"}, HTTP_REFERER="http://testserver/jobs/gallery/?kind=image")
 
     output.refresh_from_db()
     assert output.favourite is True
     assert response.status_code == 302 and response["Location"].endswith("/jobs/gallery/?kind=image")
 
 
-def test_starring_needs_a_clear_value(alice, owner):
+def test_starring_needs_a_clear_value(owner_client, owner):
     output = make_output(make_job(owner))
 
-    response = alice.post(reverse("jobs:favourite", args=[output.uuid]), {"favourite": "maybe"})
+    response = owner_client.post(reverse("jobs:favourite", args=[output.uuid]), {"favourite": "maybe"})
 
     assert response.status_code == 400
     assert b"favourite" in response.content
@@ -341,35 +335,36 @@ def test_nobody_can_star_someone_elses_output(client, other, owner):
 # --- bulk actions --------------------------------------------------------------------------------
 
 
-def test_bulk_delete_asks_for_confirmation_first(alice, owner, media_root):
+def test_bulk_delete_asks_for_confirmation_first(owner_client, owner, media_root):
     output = make_archived(make_job(owner, prompt="keep me for now"), media_root, png_bytes())
 
-    response = alice.post(BULK, {"action": "delete", "ids": [output.uuid]})
+    response = owner_client.post(BULK, {"action": "delete", "ids": [output.uuid]})
 
     assert response.status_code == 200
     assert b"Delete 1 output?" in response.content and b"keep me for now" in response.content
     assert Output.objects.filter(pk=output.pk).exists()
 
 
-def test_confirmed_bulk_delete_removes_rows_and_unshared_files(alice, owner, other, media_root):
+def test_confirmed_bulk_delete_removes_rows_and_unshared_files(owner_client, owner, other, media_root):
     mine = make_archived(make_job(owner), media_root, png_bytes())
     also_mine = make_archived(make_job(owner), media_root, wav_bytes(), ext="wav", kind="audio")
     theirs = make_archived(make_job(other), media_root, png_bytes())  # the same bytes: a shared file
 
-    response = alice.post(BULK, {"action": "delete", "confirm": "yes", "ids": [mine.uuid, also_mine.uuid, theirs.uuid]})
+    response = owner_client.post(BULK, {"action": "delete", "confirm": "yes",
+                                        "ids": [mine.uuid, also_mine.uuid, theirs.uuid]})
 
     assert response.status_code == 302
     assert list(Output.objects.all()) == [theirs]  # another user's id in the list is ignored
     assert media_files(media_root) == [media_root / theirs.file]
 
 
-def test_the_zip_download_streams_every_selected_file(alice, owner, other, media_root):
+def test_the_zip_download_streams_every_selected_file(owner_client, owner, other, media_root):
     image = make_archived(make_job(owner), media_root, png_bytes())
     audio = make_archived(make_job(owner, model_key="hkchengrex/MMAudio"), media_root, wav_bytes(), ext="wav", kind="audio")
     pending = make_output(make_job(owner))
     theirs = make_archived(make_job(other), media_root, png_bytes((9, 9, 9)))
 
-    response = alice.post(BULK, {"action": "zip", "ids": [image.uuid, audio.uuid, pending.uuid, theirs.uuid]})
+    response = owner_client.post(BULK, {"action": "zip", "ids": [image.uuid, audio.uuid, pending.uuid, theirs.uuid]})
 
     assert response.status_code == 200 and response.streaming
     assert response["Content-Type"] == "application/zip"
@@ -382,10 +377,10 @@ def test_the_zip_download_streams_every_selected_file(alice, owner, other, media
     assert any(name.endswith(f"hkchengrex-mmaudio-{audio.uuid.hex[:8]}.wav") for name in bundle.namelist())
 
 
-def test_a_zip_of_nothing_archived_is_a_400(alice, owner):
+def test_a_zip_of_nothing_archived_is_a_400(owner_client, owner):
     pending = make_output(make_job(owner))
 
-    response = alice.post(BULK, {"action": "zip", "ids": [pending.uuid]})
+    response = owner_client.post(BULK, {"action": "zip", "ids": [pending.uuid]})
 
     assert response.status_code == 400
     assert b"local copy" in response.content
@@ -399,8 +394,8 @@ def test_a_zip_of_nothing_archived_is_a_400(alice, owner):
         ({"action": "delete", "ids": ["not-a-uuid"]}, "“not-a-uuid” is not an output id".encode()),
     ],
 )
-def test_bad_bulk_requests_are_a_400_naming_the_problem(alice, owner, data, message):
-    response = alice.post(BULK, data)
+def test_bad_bulk_requests_are_a_400_naming_the_problem(owner_client, owner, data, message):
+    response = owner_client.post(BULK, data)
 
     assert response.status_code == 400
     assert message in response.content

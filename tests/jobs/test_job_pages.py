@@ -51,9 +51,9 @@ def test_the_status_fragment_stops_polling_once_the_job_is_final(owner_client, o
 
 
 def test_an_active_job_polls_and_shows_progress(owner_client, owner, monkeypatch):
-    from jobs import services
+    from netmind_console.core import queue
 
-    monkeypatch.setattr(services, "enqueue", lambda *args: None)
+    monkeypatch.setattr(queue, "after_commit", lambda send: None)
     job = new_job(owner)
     response = owner_client.get(f"/jobs/{job.uuid}/status/", HTTP_HX_REQUEST="true")
     body = response.content.decode()

@@ -6,9 +6,11 @@ import pytest
 from django.utils import timezone
 from django_q.brokers import get_broker
 
-from jobs import catalogue, services
+from jobs import catalogue, history, lifecycle, submission, sweeps, sync
+from jobs.adapters import ADAPTERS
 from jobs.models import Job, JobEvent, JobState
 from netmind_console.accounts.services import client_for_account
+from netmind_console.core import queue
 from tests.fixtures.console import account_of, point_console_at, wait_until_final
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -18,7 +20,7 @@ def new_job(user, key="Qwen/Qwen-Image", prompt="a quiet harbour"):
     spec = catalogue.get(key)
     values = {f.name: f.default for f in spec.fields}
     values.update(prompt=prompt, account=account_of(user, spec.provider))
-    return services.create_job(user, spec, values)
+    return submission.create_job(user, spec, values)
 
 
 def test_a_create_that_times_out_after_reaching_the_provider_is_adopted_not_sent_twice(owner, settings,
@@ -39,11 +41,11 @@ def test_a_create_that_times_out_after_reaching_the_provider_is_adopted_not_sent
 
 def test_a_job_saved_but_never_queued_is_submitted_by_the_sweep(owner, console_on_sandbox, monkeypatch):
     with monkeypatch.context() as patch:
-        patch.setattr(services, "enqueue", lambda *args: None)  # the crash: the task never reaches the broker
+        patch.setattr(queue, "after_commit", lambda send: None)  # the crash: the task never reaches the broker
         job = new_job(owner)
     assert Job.objects.get(pk=job.pk).state == JobState.PENDING
 
-    services.sweep_active_jobs(now=timezone.now() + timedelta(minutes=1))
+    sweeps.sweep_active_jobs(now=timezone.now() + timedelta(minutes=1))
 
     assert wait_until_final(job).state == JobState.SUCCEEDED
     assert console_on_sandbox.calls()["POST /v1/generation"] == 1
@@ -53,20 +55,20 @@ def test_the_sweep_resends_only_the_jobs_whose_tasks_cannot_still_be_waiting_in_
         owner, console_on_sandbox, monkeypatch):
     broker = get_broker()  # the ORM table, or Redis in the scaled-out run: empty as each test starts
     with monkeypatch.context() as patch:
-        patch.setattr(services, "enqueue", lambda *args: None)
+        patch.setattr(queue, "after_commit", lambda send: None)
         jobs = [new_job(owner, prompt=f"kite {n}") for n in range(3)]
     for age, job in zip((3, 2, 1), jobs):  # minutes since saved: the first is the oldest
         Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=age))
     for _ in range(2):
         broker.enqueue("a task of another job, still waiting its turn")
     resent = []
-    monkeypatch.setattr(services, "enqueue", lambda task, pk: resent.append(pk))
+    monkeypatch.setattr(sweeps, "enqueue", lambda task, pk: resent.append(pk))
 
-    services.sweep_active_jobs()
+    sweeps.sweep_active_jobs()
     assert resent == [jobs[0].pk]  # two tasks wait: they can only be the two newest jobs'
 
     broker.purge_queue()
-    services.sweep_active_jobs()
+    sweeps.sweep_active_jobs()
     assert sorted(resent) == sorted(job.pk for job in jobs)
 
 
@@ -74,31 +76,31 @@ def test_a_provider_faulting_more_sends_than_the_bug_limit_is_waited_out_not_fai
         settings, sandbox_factory, django_user_model, run_tasks_inline, tmp_path, monkeypatch):
     sandbox = sandbox_factory()  # its own: reconciliation must not meet other tests' generations
     point_console_at(settings, sandbox, tmp_path / "media")
-    monkeypatch.setattr(services, "enqueue", lambda *args: None)  # each step below is run by hand
+    monkeypatch.setattr(queue, "after_commit", lambda send: None)  # each step below is run by hand
     job = new_job(django_user_model.objects.create_user("erin"), prompt="a lighthouse through a storm of 5xx")
-    for _ in range(services.MAX_SUBMIT_ATTEMPTS + 4):
+    for _ in range(lifecycle.MAX_SUBMIT_ATTEMPTS + 4):
         sandbox.configure(fail_rate=1.0)  # every send refused or dropped
         Job.objects.filter(pk=job.pk).update(retry_at=None)  # the backoff, elapsed
-        services.submit_job(job.pk)
+        submission.submit_job(job.pk)
         if Job.objects.get(pk=job.pk).state == JobState.UNKNOWN:  # dropped: check with the provider first
             sandbox.configure(fail_rate=0)
-            services.reconcile_job(job.pk)
+            sync.reconcile_job(job.pk)
         assert Job.objects.get(pk=job.pk).state == JobState.PENDING
 
     sandbox.configure(fail_rate=0)
     Job.objects.filter(pk=job.pk).update(retry_at=None)
-    services.submit_job(job.pk)
+    submission.submit_job(job.pk)
 
     job.refresh_from_db()
     assert job.state in (JobState.QUEUED, JobState.RUNNING, JobState.SUCCEEDED) and job.remote_id
-    assert job.attempts == services.MAX_SUBMIT_ATTEMPTS + 5
+    assert job.attempts == lifecycle.MAX_SUBMIT_ATTEMPTS + 5
     assert sandbox.stored_ids("generation") == [job.remote_id]
 
 
 def test_submitting_the_same_job_twice_sends_one_create(owner, console_on_sandbox):
     job = new_job(owner)
-    services.submit_job(job.pk)
-    services.submit_job(job.pk)
+    submission.submit_job(job.pk)
+    submission.submit_job(job.pk)
     assert console_on_sandbox.calls()["POST /v1/generation"] == 1
 
 
@@ -110,25 +112,25 @@ def test_a_rate_limited_create_waits_and_retries_instead_of_failing(owner, conso
 
     # Mocked: the sandbox's fault flag picks faults at random; this test needs exactly one 429.
     with monkeypatch.context() as patch:
-        patch.setattr(services.ADAPTERS["generation"], "submit", rate_limited)
+        patch.setattr(ADAPTERS["generation"], "submit", rate_limited)
         job = new_job(owner)
     job.refresh_from_db()
     assert job.state == JobState.PENDING and job.waiting_reason.startswith("Waiting to retry")
     assert job.retry_at > timezone.now()
 
     Job.objects.filter(pk=job.pk).update(retry_at=timezone.now())  # the wait is over
-    services.sweep_active_jobs()
+    sweeps.sweep_active_jobs()
     assert wait_until_final(job).state == JobState.SUCCEEDED
 
 
 def test_a_worker_that_died_mid_submit_is_reconciled_not_resent(owner, console_on_sandbox, monkeypatch):
     with monkeypatch.context() as patch:
-        patch.setattr(services, "enqueue", lambda *args: None)
+        patch.setattr(queue, "after_commit", lambda send: None)
         job = new_job(owner)
-        services.submit_job(job.pk)  # reaches the provider ...
+        submission.submit_job(job.pk)  # reaches the provider ...
         Job.objects.filter(pk=job.pk).update(state=JobState.SUBMITTING, remote_id="")  # ... but the worker died
 
-    services.sweep_active_jobs(now=timezone.now() + timedelta(hours=1))
+    sweeps.sweep_active_jobs(now=timezone.now() + timedelta(hours=1))
 
     assert wait_until_final(job).state == JobState.SUCCEEDED
     assert console_on_sandbox.calls()["POST /v1/generation"] == 1
@@ -148,7 +150,7 @@ def test_a_status_word_nobody_knows_is_kept_and_shown_not_fatal(owner, owner_cli
     job = wait_until_final(new_job(owner))
     Job.objects.filter(pk=job.pk).update(state=JobState.RUNNING)
     job.refresh_from_db()
-    services.apply_snapshot(job, RemoteSnapshot(remote_id=job.remote_id, state=None, raw_status="warming_up"))
+    lifecycle.apply_snapshot(job, RemoteSnapshot(remote_id=job.remote_id, state=None, raw_status="warming_up"))
     job.refresh_from_db()
     assert job.state == JobState.RUNNING and job.raw_status == "warming_up"
     assert "warming_up" in owner_client.get(f"/jobs/{job.uuid}/").content.decode()
@@ -159,8 +161,8 @@ def test_importing_history_twice_adds_no_duplicates(owner, console_on_sandbox):
     job.delete()  # known remotely, forgotten locally
     account = account_of(owner, "netmind")
 
-    first = services.import_history(account)
-    second = services.import_history(account)
+    first = history.import_history(account)
+    second = history.import_history(account)
 
     assert first >= 1 and second == 0
     remote_ids = list(Job.objects.values_list("remote_id", flat=True))
@@ -172,20 +174,20 @@ def test_a_list_sweep_answers_unchanged_jobs_quietly_and_checks_the_ones_it_cann
     console_on_sandbox.configure(speed=0.05)  # images take 200 s: nothing changes between the two sweeps
     account = account_of(owner, "netmind")
     with monkeypatch.context() as patch:
-        patch.setattr(services, "enqueue", lambda *args: None)
-        jobs = [new_job(owner, prompt=f"lighthouse {n}") for n in range(services.LIST_SWEEP_THRESHOLD)]
+        patch.setattr(queue, "after_commit", lambda send: None)
+        jobs = [new_job(owner, prompt=f"lighthouse {n}") for n in range(sweeps.LIST_SWEEP_THRESHOLD)]
         for job in jobs:
-            services.submit_job(job.pk)
-        services.sync_account_jobs(account.pk, "generation")
+            submission.submit_job(job.pk)
+        sweeps.sync_account_jobs(account.pk, "generation")
     gone = Job.objects.get(pk=jobs[0].pk)
     with client_for_account(account) as client:
         client.delete_generation(gone.remote_id)
     events_before = JobEvent.objects.count()
     synced_before = dict(Job.objects.values_list("pk", "last_synced_at"))
     asked = []
-    monkeypatch.setattr(services, "enqueue", lambda task, pk: asked.append((task, pk)))
+    monkeypatch.setattr(sweeps, "enqueue", lambda task, pk: asked.append((task.rsplit(".", 1)[-1], pk)))
 
-    services.sync_account_jobs(account.pk, "generation")
+    sweeps.sync_account_jobs(account.pk, "generation")
 
     assert asked == [("sync_job", gone.pk)]
     assert JobEvent.objects.count() == events_before
@@ -195,13 +197,13 @@ def test_a_list_sweep_answers_unchanged_jobs_quietly_and_checks_the_ones_it_cann
 
 def test_many_active_jobs_of_one_account_are_synced_with_one_list_call(owner, console_on_sandbox, monkeypatch):
     with monkeypatch.context() as patch:
-        patch.setattr(services, "enqueue", lambda *args: None)
-        jobs = [new_job(owner, prompt=f"harbour {n}") for n in range(services.LIST_SWEEP_THRESHOLD)]
+        patch.setattr(queue, "after_commit", lambda send: None)
+        jobs = [new_job(owner, prompt=f"harbour {n}") for n in range(sweeps.LIST_SWEEP_THRESHOLD)]
         for job in jobs:
-            services.submit_job(job.pk)
+            submission.submit_job(job.pk)
     console_on_sandbox.reset()
 
-    services.sync_account_jobs(account_of(owner, "netmind").pk, "generation")
+    sweeps.sync_account_jobs(account_of(owner, "netmind").pk, "generation")
 
     calls = console_on_sandbox.calls()
     assert calls.get("GET /v1/generation") == 1 and not calls.get("GET /v1/generation/{id}")

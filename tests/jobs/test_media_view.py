@@ -1,16 +1,14 @@
 import pytest
 from django.urls import reverse
 
-from jobs.gallery_views import requested_range
 from jobs.models import ArchiveState
+from netmind_console.core.file_responses import requested_range
 from tests.jobs.gallery_fixtures import (  # noqa: F401 (fixtures)
-    admin,
+    console_setup,
     make_archived,
     make_job,
     make_output,
     media_root,
-    other,
-    owner,
     png_bytes,
     static_without_collectstatic,
     wav_bytes,
@@ -30,12 +28,6 @@ def audio(owner, media_root):
     return output
 
 
-@pytest.fixture
-def alice(client, owner):
-    client.force_login(owner)
-    return client
-
-
 def media_url(output):
     return reverse("jobs:media", args=[output.uuid])
 
@@ -44,8 +36,8 @@ def body(response):
     return b"".join(response.streaming_content)
 
 
-def test_the_owner_gets_the_whole_file_with_caching_headers(alice, audio):
-    response = alice.get(media_url(audio))
+def test_the_owner_gets_the_whole_file_with_caching_headers(owner_client, audio):
+    response = owner_client.get(media_url(audio))
 
     assert response.status_code == 200
     assert body(response) == CONTENT
@@ -61,8 +53,8 @@ def test_the_owner_gets_the_whole_file_with_caching_headers(alice, audio):
     [("bytes=0-99", 0, 99), ("bytes=100-", 100, len(CONTENT) - 1), ("bytes=-500", len(CONTENT) - 500, len(CONTENT) - 1),
      ("bytes=10-999999", 10, len(CONTENT) - 1)],
 )  # fmt: skip
-def test_a_range_request_gets_206_with_exactly_those_bytes(alice, audio, header, first, last):
-    response = alice.get(media_url(audio), HTTP_RANGE=header)
+def test_a_range_request_gets_206_with_exactly_those_bytes(owner_client, audio, header, first, last):
+    response = owner_client.get(media_url(audio), HTTP_RANGE=header)
 
     assert response.status_code == 206
     assert body(response) == CONTENT[first : last + 1]
@@ -72,35 +64,35 @@ def test_a_range_request_gets_206_with_exactly_those_bytes(alice, audio, header,
 
 
 @pytest.mark.parametrize("header", [f"bytes={len(CONTENT)}-", "bytes=999999-1000000", "bytes=-0"])
-def test_an_unsatisfiable_range_gets_416(alice, audio, header):
-    response = alice.get(media_url(audio), HTTP_RANGE=header)
+def test_an_unsatisfiable_range_gets_416(owner_client, audio, header):
+    response = owner_client.get(media_url(audio), HTTP_RANGE=header)
 
     assert response.status_code == 416
     assert response["Content-Range"] == f"bytes */{len(CONTENT)}"
 
 
 @pytest.mark.parametrize("header", ["bytes=5-2", "items=0-1", "bytes=0-1,5-6", "bytes=-", "nonsense"])
-def test_a_malformed_or_multiple_range_is_ignored_and_the_whole_file_sent(alice, audio, header):
-    response = alice.get(media_url(audio), HTTP_RANGE=header)
+def test_a_malformed_or_multiple_range_is_ignored_and_the_whole_file_sent(owner_client, audio, header):
+    response = owner_client.get(media_url(audio), HTTP_RANGE=header)
 
     assert response.status_code == 200
     assert body(response) == CONTENT
 
 
-def test_a_range_for_another_version_sends_the_whole_file(alice, audio):
-    response = alice.get(media_url(audio), HTTP_RANGE="bytes=0-9", HTTP_IF_RANGE='"old-version"')
+def test_a_range_for_another_version_sends_the_whole_file(owner_client, audio):
+    response = owner_client.get(media_url(audio), HTTP_RANGE="bytes=0-9", HTTP_IF_RANGE='"old-version"')
 
     assert response.status_code == 200
 
 
-def test_a_matching_etag_gets_304(alice, audio):
-    response = alice.get(media_url(audio), HTTP_IF_NONE_MATCH=f'"{audio.sha256}"')
+def test_a_matching_etag_gets_304(owner_client, audio):
+    response = owner_client.get(media_url(audio), HTTP_IF_NONE_MATCH=f'"{audio.sha256}"')
 
     assert response.status_code == 304
 
 
-def test_the_thumbnail_is_served_with_its_type(alice, audio):
-    response = alice.get(reverse("jobs:thumbnail", args=[audio.uuid]))
+def test_the_thumbnail_is_served_with_its_type(owner_client, audio):
+    response = owner_client.get(reverse("jobs:thumbnail", args=[audio.uuid]))
 
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
@@ -127,29 +119,29 @@ def test_anonymous_visitors_are_sent_to_log_in(client, audio):
     assert response["Location"].startswith(reverse("login"))
 
 
-def test_an_output_not_archived_yet_has_no_media(alice, owner, media_root):
+def test_an_output_not_archived_yet_has_no_media(owner_client, owner, media_root):
     pending = make_output(make_job(owner), remote_url="https://files.netmind.ai/x.png")
 
-    assert alice.get(media_url(pending)).status_code == 404
-    assert alice.get(reverse("jobs:thumbnail", args=[pending.uuid])).status_code == 404
+    assert owner_client.get(media_url(pending)).status_code == 404
+    assert owner_client.get(reverse("jobs:thumbnail", args=[pending.uuid])).status_code == 404
 
 
-def test_a_file_missing_from_disk_is_404_not_500(alice, audio, media_root):
+def test_a_file_missing_from_disk_is_404_not_500(owner_client, audio, media_root):
     (media_root / audio.file).unlink()
 
-    assert alice.get(media_url(audio)).status_code == 404
+    assert owner_client.get(media_url(audio)).status_code == 404
 
 
-def test_a_path_escaping_media_root_is_never_served(alice, owner, media_root, tmp_path):
+def test_a_path_escaping_media_root_is_never_served(owner_client, owner, media_root, tmp_path):
     (tmp_path / "secret.txt").write_text("secret")
     sneaky = make_output(make_job(owner), file="../secret.txt", archive_state=ArchiveState.ARCHIVED)
 
-    assert alice.get(media_url(sneaky)).status_code == 404
+    assert owner_client.get(media_url(sneaky)).status_code == 404
 
 
-def test_media_only_answer_get_and_head(alice, audio):
-    assert alice.post(media_url(audio)).status_code == 405
-    assert alice.head(media_url(audio)).status_code == 200
+def test_media_only_answer_get_and_head(owner_client, audio):
+    assert owner_client.post(media_url(audio)).status_code == 405
+    assert owner_client.head(media_url(audio)).status_code == 200
 
 
 def test_a_suffix_range_longer_than_the_file_is_the_whole_file():

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from jobs import catalogue, services
+from jobs import catalogue, submission, sweeps
 from jobs.models import Job
 
 PASSWORD = "pw-live-owner-123"
@@ -35,7 +35,7 @@ def _create(user, spec, prompt):
     values.update(prompt=prompt, account=user.provider_accounts.get(provider=spec.provider))
     if spec.needs_image:
         values["image"] = SimpleUploadedFile("first-frame.png", _png())
-    return services.create_job(user, spec, values)
+    return submission.create_job(user, spec, values)
 
 
 def _png() -> bytes:
@@ -47,7 +47,7 @@ def _png() -> bytes:
 def sweep_forever(seconds: float):
     """The sweep every few seconds instead of every minute, so a fault-injection run ends in minutes."""
     while True:
-        services.sweep_active_jobs()
+        sweeps.sweep_active_jobs()
         time.sleep(seconds)
 
 

@@ -52,31 +52,29 @@ def posted(*names):
 @pytest.fixture
 def no_tasks(monkeypatch):
     """Replaces the task queue with a no-op, so a post that passes validation never reaches a provider."""
-    monkeypatch.setattr("jobs.services.enqueue", lambda *args: None)
-    monkeypatch.setattr("endpoints.tasks.enqueue", lambda *args: None)
+    monkeypatch.setattr("netmind_console.core.queue.after_commit", lambda send: None)
 
 
 @pytest.fixture
-def alice(django_user_model, settings, tmp_path, no_tasks):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    user = django_user_model.objects.create_user("alice", password="pw-alice-123")  # with sandbox accounts
-    preferences_for(user)  # pages create it on first read; made now, so row counts show only what a post saved
-    return user
+def owner_with_preferences(owner, no_tasks):
+    """The shared owner (with sandbox accounts), her preferences made, and the task queue a no-op."""
+    preferences_for(owner)  # pages create it on first read; made now, so row counts show only what a post saved
+    return owner
 
 
 @pytest.fixture
-def web(client, alice):
-    client.force_login(alice)
+def web(client, owner_with_preferences):
+    client.force_login(owner_with_preferences)
     return client
 
 
 @pytest.fixture
-def endpoint(alice):
-    account = alice.provider_accounts.get(provider="netmind")
+def endpoint(owner_with_preferences):
+    account = owner_with_preferences.provider_accounts.get(provider="netmind")
     flavor = Flavor.objects.create(base_url=account.base_url, flavor_id="rtx", display_name="RTX 4090",
                                    usd_per_gpu_hour=Decimal("0.30"), available_num=6, node_max_gpu=2)
-    return Endpoint.objects.create(owner=alice, account=account, name="echo", flavor=flavor, service_id="svc-1",
-                                   status=Status.INITIALIZING, usd_per_gpu_hour=Decimal("0.30"))
+    return Endpoint.objects.create(owner=owner_with_preferences, account=account, name="echo", flavor=flavor,
+                                   service_id="svc-1", status=Status.INITIALIZING, usd_per_gpu_hour=Decimal("0.30"))
 
 
 # ---- the checks -------------------------------------------------------------------------------------
@@ -160,8 +158,8 @@ uploads = st.one_of(st.binary(max_size=3000), st.binary(max_size=3000).map(PNG_S
 
 @BOUNDED
 @given(content=uploads, name=st.text(max_size=80), data=posted(*JOB_FIELDS))
-def test_wan_with_any_uploaded_bytes_is_refused_by_field_or_saved(web, alice, content, name, data):
-    account = alice.provider_accounts.get(provider="apinfer")
+def test_wan_with_any_uploaded_bytes_is_refused_by_field_or_saved(web, owner_with_preferences, content, name, data):
+    account = owner_with_preferences.provider_accounts.get(provider="apinfer")
     # A multipart upload carries a file name; one with none left ("/", "..") cannot even be built to send.
     assume(os.path.basename(name or "frame") not in ("", ".", ".."))
     before = row_counts()
@@ -220,8 +218,9 @@ def test_preferences_with_any_values_are_saved_or_refused_by_field(web, data):
 
 @BOUNDED
 @given(data=posted("provider", "label", "base_url", "token"), editing=st.booleans())
-def test_a_provider_account_with_any_values_is_saved_whole_or_refused_by_field(web, alice, data, editing):
-    account = alice.provider_accounts.get(provider="netmind")
+def test_a_provider_account_with_any_values_is_saved_whole_or_refused_by_field(web, owner_with_preferences, data,
+                                                                               editing):
+    account = owner_with_preferences.provider_accounts.get(provider="netmind")
     before = row_counts()
     response = web.post(f"/settings/accounts/{account.uuid}/" if editing else "/settings/accounts/new/", data)
     assert response.status_code in (302, 400), response.content[:2000]
@@ -229,7 +228,7 @@ def test_a_provider_account_with_any_values_is_saved_whole_or_refused_by_field(w
         assert row_counts() == before
         assert response.context["form"].errors
         assert_errors_name_their_fields(response.content.decode(), response.context["form"])
-    for saved in ProviderAccount.objects.filter(owner=alice):
+    for saved in ProviderAccount.objects.filter(owner=owner_with_preferences):
         saved.full_clean()  # whatever was saved fits its columns (PostgreSQL would refuse what SQLite keeps)
 
 
@@ -312,36 +311,39 @@ SUBMIT_FIELD_NAMES = ("--", "user", "model", "prompt", "account", "config", "ima
 @given(model=st.sampled_from(["Qwen/Qwen-Image", "custom", "apinfer/wan2.2", "haiper/text2image"]),
        sets=st.lists(st.tuples(st.sampled_from(JOB_FIELDS), junk).map("=".join), max_size=4),
        more=options("--user", "--model", "--prompt", "--config", "--image"))
-def test_submit_with_any_values_saves_the_job_or_names_the_field(alice, model, sets, more):
-    args = ["--user", "alice", "--model", model, "--prompt", "x", *[f"--set={each}" for each in sets], *more]
+def test_submit_with_any_values_saves_the_job_or_names_the_field(owner_with_preferences, model, sets, more):
+    args = ["--user", owner_with_preferences.username, "--model", model, "--prompt", "x",
+            *[f"--set={each}" for each in sets], *more]
     check_refusal("submit", args, SUBMIT_FIELD_NAMES)
 
 
 @BOUNDED
 @given(more=options("--user", "--limit", "--json"))
-def test_jobs_with_any_options_lists_or_names_the_option(alice, more):
-    check_refusal("jobs", ["--user", "alice", *more], ("--", "user", "limit"))
+def test_jobs_with_any_options_lists_or_names_the_option(owner_with_preferences, more):
+    check_refusal("jobs", ["--user", owner_with_preferences.username, *more], ("--", "user", "limit"))
 
 
 @BOUNDED
 @given(user=junk, account=junk)
-def test_import_history_with_any_user_or_label_names_what_is_wrong(alice, user, account):
+def test_import_history_with_any_user_or_label_names_what_is_wrong(owner_with_preferences, user, account):
     assume(account not in ("", "Sandbox"))  # no label means every account: either would import for real
-    check_refusal("import_history", ["--user", user or "alice", "--account", account], ("user", "account", "label"))
+    check_refusal("import_history", ["--user", user or owner_with_preferences.username, "--account", account],
+                  ("user", "account", "label"))
 
 
 @BOUNDED
 @given(more=options("--user", "--provider", "--token", "--base-url"), label=junk,
        provider=st.one_of(junk, st.sampled_from(["netmind", "apinfer"])))
-def test_provider_account_with_any_values_saves_a_whole_account_or_names_the_option(alice, more, label, provider):
-    check_refusal("provider_account", ["--user", "alice", "--provider", provider, "--token", "tok-123456",
-                                       "--label", label, *more],
+def test_provider_account_with_any_values_saves_a_whole_account_or_names_the_option(owner_with_preferences, more,
+                                                                                    label, provider):
+    check_refusal("provider_account", ["--user", owner_with_preferences.username, "--provider", provider,
+                                       "--token", "tok-123456", "--label", label, *more],
                   ("--", "user", "token", "label", "base-url"))
     for saved in ProviderAccount.objects.all():
         saved.full_clean()  # whatever was saved fits its columns (PostgreSQL would refuse what SQLite keeps)
 
 
-def test_rotate_keys_without_the_old_key_names_the_setting_and_changes_nothing(alice, settings):
+def test_rotate_keys_without_the_old_key_names_the_setting_and_changes_nothing(owner_with_preferences, settings):
     stored = list(ProviderAccount.objects.values_list("token_ciphertext", flat=True))
     settings.CONSOLE_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]  # the key the rows were encrypted with lost
     crypto.reset_cache()
@@ -353,6 +355,6 @@ def test_rotate_keys_without_the_old_key_names_the_setting_and_changes_nothing(a
     assert list(ProviderAccount.objects.values_list("token_ciphertext", flat=True)) == stored
 
 
-def test_rotate_keys_takes_no_arguments(alice):
+def test_rotate_keys_takes_no_arguments(owner_with_preferences):
     with pytest.raises(CommandError, match="unrecognized arguments"):
         run("rotate_keys", str(uuid.uuid4()))

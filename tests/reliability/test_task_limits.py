@@ -4,15 +4,20 @@ Each test runs the real task functions (jobs.tasks) against real rows. A lost en
 real; an adapter bug cannot be, so only the adapter method is replaced, and each test says so.
 """
 
+from unittest import mock
+
 import pytest
 from cryptography.fernet import Fernet
+from django.utils import timezone
 from django_q.conf import Conf
 
-from jobs import catalogue, services, tasks
+from jobs import catalogue, lifecycle, submission, sweeps, tasks
 from jobs.adapters import ADAPTERS
 from jobs.forms import JobForm
 from jobs.models import Job, JobEvent, JobState
 from netmind_console.accounts import crypto
+from netmind_console.core import queue
+from tests.fixtures.console import point_console_at
 
 pytestmark = pytest.mark.django_db
 
@@ -36,19 +41,23 @@ def lose_the_encryption_key(settings):
 
 
 @pytest.fixture
-def alice(django_user_model):
-    return django_user_model.objects.create_user("alice")  # sandbox accounts come with her (CONSOLE_SANDBOX)
+def console_setup(settings, sandbox, tmp_path):
+    """The shared users' sandbox accounts point at the live test sandbox, but tasks are not run inline: each test
+    runs the task it checks, and asks for `run_tasks_inline` when the tasks that one queues must run too."""
+    point_console_at(settings, sandbox, tmp_path / "media")
+    return sandbox
 
 
 def saved_job(user, model_key="haiper/text2image", prompt="a lighthouse in fog", **row) -> Job:
-    """A job saved through the web form's path; the test db never commits, so nothing is queued."""
+    """A job saved through the web form's path; its submission is never queued (each test runs the task)."""
     spec = catalogue.get(model_key)
     account = user.provider_accounts.get(provider=spec.provider, is_sandbox=True)
     data = {"model": spec.key, "account": account.pk, "prompt": prompt, "seed_mode": "random",
             **{field.name: field.default for field in spec.fields}}
     form = JobForm(data, spec=spec, user=user)
     assert form.is_valid(), form.errors
-    job = services.create_job(user, spec, form.cleaned_data)
+    with mock.patch.object(queue, "after_commit", lambda send: None):
+        job = submission.create_job(user, spec, form.cleaned_data)
     Job.objects.filter(pk=job.pk).update(**row)
     job.refresh_from_db()
     return job
@@ -56,7 +65,7 @@ def saved_job(user, model_key="haiper/text2image", prompt="a lighthouse in fog",
 
 def sweep_until_settled(rounds: int):
     for _ in range(rounds):
-        services.sweep_active_jobs()
+        sweeps.sweep_active_jobs()
 
 
 def last_event(job) -> JobEvent:
@@ -71,9 +80,9 @@ def last_event(job) -> JobEvent:
     (JobState.UNKNOWN, tasks.reconcile_job),
 ])
 def test_a_job_whose_token_can_no_longer_be_decrypted_fails_at_once_and_says_to_enter_it_again(
-        alice, lose_the_encryption_key, state, task):
-    job = saved_job(alice, state=state, remote_id="" if state == JobState.PENDING else "remote-1",
-                    submit_started_at=None if state == JobState.PENDING else services.timezone.now())
+        owner, lose_the_encryption_key, state, task):
+    job = saved_job(owner, state=state, remote_id="" if state == JobState.PENDING else "remote-1",
+                    submit_started_at=None if state == JobState.PENDING else timezone.now())
     lose_the_encryption_key()
 
     task(job.pk)
@@ -84,8 +93,8 @@ def test_a_job_whose_token_can_no_longer_be_decrypted_fails_at_once_and_says_to_
     assert last_event(job).to_state == JobState.FAILED and last_event(job).note == DECRYPT_MESSAGE
 
 
-def test_the_sweep_leaves_a_job_failed_for_a_lost_key_alone(alice, lose_the_encryption_key, run_tasks_inline):
-    job = saved_job(alice)
+def test_the_sweep_leaves_a_job_failed_for_a_lost_key_alone(owner, lose_the_encryption_key, run_tasks_inline):
+    job = saved_job(owner)
     lose_the_encryption_key()
     tasks.submit_job(job.pk)
     events = job.events.count()
@@ -107,9 +116,7 @@ def haiper_image_adapter_bug(monkeypatch):
 
 
 def test_a_send_that_always_breaks_stops_after_the_attempt_limit_with_the_reason_on_the_row(
-        settings, sandbox, django_user_model, run_tasks_inline, haiper_image_adapter_bug):
-    settings.SANDBOX_URL = sandbox.url
-    owner = django_user_model.objects.create_user("carol")
+        owner, sandbox, run_tasks_inline, haiper_image_adapter_bug):
     job = saved_job(owner, prompt="the send that always breaks 5c1e")
 
     # Each failure goes to `unknown`; the reconciler lists the remote jobs, finds none, and sends again.
@@ -117,8 +124,8 @@ def test_a_send_that_always_breaks_stops_after_the_attempt_limit_with_the_reason
 
     job.refresh_from_db()
     assert job.state == JobState.FAILED
-    assert job.attempts == services.MAX_SUBMIT_ATTEMPTS
-    assert job.error_message.startswith(f"Stopped after {services.MAX_SUBMIT_ATTEMPTS} attempts.")
+    assert job.attempts == lifecycle.MAX_SUBMIT_ATTEMPTS
+    assert job.error_message.startswith(f"Stopped after {lifecycle.MAX_SUBMIT_ATTEMPTS} attempts.")
     assert "KeyError" in job.error_message and "sending" in job.error_message
     assert last_event(job).note == job.error_message[:500]
     assert not any(call.startswith("POST") for call in sandbox.calls())  # never sent: nothing to be charged for
@@ -127,9 +134,7 @@ def test_a_send_that_always_breaks_stops_after_the_attempt_limit_with_the_reason
 
 
 def test_a_send_that_breaks_after_the_provider_accepted_it_is_adopted_not_sent_twice(
-        settings, sandbox, django_user_model, run_tasks_inline, monkeypatch):
-    settings.SANDBOX_URL = sandbox.url
-    owner = django_user_model.objects.create_user("dave")
+        owner, sandbox, run_tasks_inline, monkeypatch):
     job = saved_job(owner, prompt="the answer that could not be read 9b2f")
     adapter = ADAPTERS["haiper_image"]
     real_submit = adapter.submit
@@ -158,19 +163,19 @@ def generation_fetch_bug(monkeypatch):
 
 
 def test_a_sync_that_always_breaks_stops_after_the_attempt_limit_and_the_sweep_then_leaves_it(
-        alice, run_tasks_inline, generation_fetch_bug):
-    job = saved_job(alice, model_key="hkchengrex/MMAudio", state=JobState.QUEUED, remote_id="gen-1", attempts=1)
+        owner, run_tasks_inline, generation_fetch_bug):
+    job = saved_job(owner, model_key="hkchengrex/MMAudio", state=JobState.QUEUED, remote_id="gen-1", attempts=1)
 
-    sweep_until_settled(rounds=services.MAX_SUBMIT_ATTEMPTS + 3)
+    sweep_until_settled(rounds=lifecycle.MAX_SUBMIT_ATTEMPTS + 3)
 
     job.refresh_from_db()
-    assert job.state == JobState.FAILED and job.attempts == services.MAX_SUBMIT_ATTEMPTS
+    assert job.state == JobState.FAILED and job.attempts == lifecycle.MAX_SUBMIT_ATTEMPTS
     assert "Unexpected error while checking on the job: AttributeError" in job.error_message
     assert last_event(job).to_state == JobState.FAILED and "AttributeError" in last_event(job).note
 
 
-def test_a_sync_that_breaks_once_is_tried_again_and_says_why_meanwhile(alice, generation_fetch_bug):
-    job = saved_job(alice, model_key="hkchengrex/MMAudio", state=JobState.QUEUED, remote_id="gen-2", attempts=1)
+def test_a_sync_that_breaks_once_is_tried_again_and_says_why_meanwhile(owner, generation_fetch_bug):
+    job = saved_job(owner, model_key="hkchengrex/MMAudio", state=JobState.QUEUED, remote_id="gen-2", attempts=1)
 
     tasks.sync_job(job.pk)
 

@@ -5,9 +5,9 @@ import uuid
 import pytest
 from django_q.conf import Conf
 
-from endpoints import services as endpoint_services
+from endpoints import flavors as endpoint_flavors
 from endpoints.models import Flavor
-from jobs import catalogue, services
+from jobs import catalogue, submission
 from tests.endpoints.conftest import create_endpoint
 from tests.fixtures.sandbox import SandboxProcess
 from tests.fixtures.console import point_console_at, wait_until_final
@@ -31,13 +31,9 @@ def on_secret_sandbox(settings, secret_sandbox, tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def owner(django_user_model, on_secret_sandbox):
-    return django_user_model.objects.create_user("owner", password="pw-owner-123")
-
-
-@pytest.fixture
-def other(django_user_model, on_secret_sandbox):
-    return django_user_model.objects.create_user("other", password="pw-other-123")
+def console_setup(on_secret_sandbox):
+    """The shared users (owner, other: tests/conftest.py) get their sandbox accounts on the secret sandbox."""
+    return on_secret_sandbox
 
 
 @pytest.fixture
@@ -46,8 +42,8 @@ def owned(owner, monkeypatch):
     spec = catalogue.get("Qwen/Qwen-Image")
     values = {f.name: f.default for f in spec.fields}
     values.update(prompt="a lighthouse", account=owner.provider_accounts.get(provider="netmind"))
-    job = wait_until_final(services.create_job(owner, spec, values, compare_group=uuid.uuid4()))
-    endpoint_services.refresh_flavors(endpoint_services.default_account(owner))
+    job = wait_until_final(submission.create_job(owner, spec, values, compare_group=uuid.uuid4()))
+    endpoint_flavors.refresh_flavors(endpoint_flavors.default_account(owner))
     endpoint = create_endpoint(owner, Flavor.objects.filter(available_num__gt=0).first())
     monkeypatch.setattr(Conf, "SYNC", False)  # from here on tasks wait in the broker table, as in production
     return {"job": job.uuid, "output": job.outputs.get().uuid, "compare_group": job.compare_group,
