@@ -13,6 +13,7 @@ from django_q.tasks import async_task
 
 # A deduplicated task is not queued again for this long: enough for a worker to pick it up.
 DEDUPE_SECONDS = 10
+TASK_NAME_LABEL_CHARS = 90
 
 
 def after_commit(send: Callable[[], None]):
@@ -33,7 +34,9 @@ def enqueue(task, *args, dedupe_key: str = "", group: str | None = None) -> bool
         return False
     path = task_path(task)
     short = path.rsplit(".", 1)[-1]
-    name = f"{short}:{':'.join(map(str, args))}:{uuid.uuid4().hex[:8]}"
+    # django-q2 keeps the name in a 100-character column: the task and its ids, cut short, and a random tail.
+    label = ":".join([short, *map(str, args)])[:TASK_NAME_LABEL_CHARS]
+    name = f"{label}:{uuid.uuid4().hex[:8]}"
     options = {"task_name": name} | ({"group": group} if group else {})
     after_commit(lambda: async_task(path, *args, **options))
     return True

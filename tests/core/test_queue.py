@@ -53,3 +53,12 @@ def test_a_function_is_queued_by_its_dotted_path():
 
     assert queue.task_path(tasks.heartbeat) == "netmind_console.core.tasks.heartbeat"
     assert queue.task_path("jobs.tasks.sync_job") == "jobs.tasks.sync_job"
+
+
+def test_a_task_with_long_arguments_still_has_a_name_its_result_row_can_hold(monkeypatch):
+    """django-q2 stores the name in a 100-character column; PostgreSQL refuses a longer one (SQLite does not)."""
+    sent = []
+    monkeypatch.setattr(queue, "async_task", lambda path, *args, **options: sent.append(options["task_name"]))
+    queue.enqueue("jobs.tasks.ingest_output", 333, "/tmp/media/incoming/" + "apinfer-video-" * 20 + ".mp4")
+    assert len(sent) == 1 and len(sent[0]) <= 100
+    assert sent[0].startswith("ingest_output:333:/tmp/media/incoming/")

@@ -84,7 +84,8 @@ def test_deleting_removes_the_service_and_keeps_the_row_with_its_history(running
 
 def test_a_service_gone_at_the_provider_is_marked_deleted_on_sync(running, sandbox):
     # Deleted elsewhere (NetMind's web console): straight at the API, not through the console.
-    requests.delete(f"{sandbox.url}/v1/inference-service/{running.service_id}", headers=sandbox.headers, timeout=5)
+    requests.delete(f"{sandbox.url}/v1/inference-service/{running.service_id}",
+                    headers=sandbox.headers_for(running.account.reveal_token()), timeout=5)
     lifecycle.sync_endpoint(running.pk)
     running.refresh_from_db()
     assert running.status == "deleted"

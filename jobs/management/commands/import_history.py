@@ -1,21 +1,19 @@
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from jobs import history
 from netmind_console.clients.errors import ProviderError
+from netmind_console.core.commands import name_text, user_named
 
 
 class Command(BaseCommand):
     help = "Pull a user's existing NetMind generations and Haiper jobs into the console (a second run adds nothing)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--user", required=True)
-        parser.add_argument("--account", help="The account's label (default: every NetMind account of the user)")
+        parser.add_argument("--user", required=True, type=name_text)
+        parser.add_argument("--account", type=name_text, help="The account's label (default: every NetMind account of the user)")
 
     def handle(self, *args, user, account, **options):
-        owner = get_user_model().objects.filter(username=user).first()
-        if owner is None:
-            raise CommandError(f"No user named {user!r}.")
+        owner = user_named(user)
         accounts = owner.provider_accounts.filter(provider="netmind")
         if account:
             accounts = accounts.filter(label=account)

@@ -2,10 +2,10 @@ import argparse
 import json
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from jobs.models import Job
+from netmind_console.core.commands import name_text, user_named
 
 MAX_LIMIT = 100_000  # a query's LIMIT must fit the database's integer; nobody reads more rows than this
 
@@ -14,14 +14,12 @@ class Command(BaseCommand):
     help = "List a user's jobs: uuid, model, state, remote id, error and outputs (local path, archive state)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--user", required=True)
+        parser.add_argument("--user", required=True, type=name_text)
         parser.add_argument("--json", action="store_true")
         parser.add_argument("--limit", type=_limit, default=50, help=f"1 to {MAX_LIMIT} jobs, newest first")
 
     def handle(self, *args, user, limit, **options):
-        owner = get_user_model().objects.filter(username=user).first()
-        if owner is None:
-            raise CommandError(f"No user named {user!r}.")
+        owner = user_named(user)
         rows = [_row(job) for job in Job.objects.filter(owner=owner).prefetch_related("outputs")[:limit]]
         if options["json"]:
             self.stdout.write(json.dumps(rows, indent=2))

@@ -1,18 +1,18 @@
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 
 from jobs import catalogue, submission
 from jobs.forms import JobForm
+from netmind_console.core.commands import name_text, user_named
 
 
 class Command(BaseCommand):
     help = "Submit a job as a user and print its UUID. Values go through the same form as the web page."
 
     def add_arguments(self, parser):
-        parser.add_argument("--user", required=True)
+        parser.add_argument("--user", required=True, type=name_text)
         parser.add_argument("--model", required=True, help="A catalogue key, or 'custom' with --set model_id=...")
         parser.add_argument("--prompt", required=True)
         parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE")
@@ -20,9 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--image", help="First frame for image-to-video models")
 
     def handle(self, *args, **options):
-        user = get_user_model().objects.filter(username=options["user"]).first()
-        if user is None:
-            raise CommandError(f"No user named {options['user']!r}.")
+        user = user_named(options["user"])
         spec = catalogue.get(options["model"])
         if spec is None:
             raise CommandError(f"Unknown model {options['model']!r}. Known: {', '.join([*catalogue.MODELS, 'custom'])}.")

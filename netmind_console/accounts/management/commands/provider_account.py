@@ -1,25 +1,23 @@
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from netmind_console.accounts import services
 from netmind_console.accounts.forms import ProviderAccountForm
 from netmind_console.accounts.models import Provider, ProviderAccount
+from netmind_console.core.commands import name_text, user_named
 
 
 class Command(BaseCommand):
     help = "Create or update a user's provider account (the token is stored encrypted, never printed)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--user", required=True)
+        parser.add_argument("--user", required=True, type=name_text)
         parser.add_argument("--provider", required=True, choices=Provider.values)
         parser.add_argument("--token", required=True)
-        parser.add_argument("--label", default="Default")
+        parser.add_argument("--label", default="Default", type=name_text)
         parser.add_argument("--base-url", default="")
 
     def handle(self, *args, user, provider, token, label, base_url, **options):
-        owner = get_user_model().objects.filter(username=user).first()
-        if owner is None:
-            raise CommandError(f"No user named {user!r}.")
+        owner = user_named(user)
         existing = ProviderAccount.objects.filter(owner=owner, provider=provider, label=label).first()
         # The Settings page's form, so a script cannot save what the page would refuse (e.g. a 300-character label).
         form = ProviderAccountForm({"provider": provider, "label": label, "base_url": base_url, "token": token},
