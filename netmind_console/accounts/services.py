@@ -1,5 +1,7 @@
 """Provider accounts: create, update, test, and the ready-made sandbox accounts."""
 
+import secrets
+
 from django.conf import settings
 
 from netmind_console.accounts import base_urls
@@ -39,7 +41,13 @@ def ensure_sandbox_accounts(user):
     for provider in Provider.values:
         if not ProviderAccount.objects.filter(owner=user, provider=provider, is_sandbox=True).exists():
             account = ProviderAccount(owner=user, provider=provider, label=SANDBOX_LABEL, is_sandbox=True)
-            save_account(user, provider, SANDBOX_LABEL, settings.SANDBOX_TOKEN, settings.SANDBOX_URL, account)
+            save_account(user, provider, SANDBOX_LABEL, new_sandbox_token(), settings.SANDBOX_URL, account)
+
+
+def new_sandbox_token() -> str:
+    """A remote account of its own at the sandbox (it accepts `<SANDBOX_TOKEN>-<suffix>`, docs/sandbox.md):
+    with the bare SANDBOX_TOKEN every user would be one identity there and see the others' jobs and endpoints."""
+    return f"{settings.SANDBOX_TOKEN}-{secrets.token_urlsafe(16)}"
 
 
 def accounts_for(user, provider=None):

@@ -46,8 +46,8 @@ def _seed(body: dict) -> int:
     return int(hashlib.sha256(f"{body['prompt']}{time.time_ns()}".encode()).hexdigest()[:7], 16)
 
 
-def _require(app, cost: int, what: str):
-    balance = app.store.credits()
+def _require(account, cost: int, what: str):
+    balance = account.credits()
     if balance < cost:
         raise ApiError(402, f"You need {cost} credits for {what}. You have {balance} credits.", "Insufficient credits")
 
@@ -62,15 +62,15 @@ def generate_image(app, request):
     body = validate(IMAGE, request.json())
     width, height = _positive_size(body)
     what = f"{width}x{height} image"
-    _require(app, IMAGE_COST, what)
+    _require(request.account, IMAGE_COST, what)
     started = time.monotonic()
     time.sleep(IMAGE_SECONDS / app.config.speed)
     if FAIL_MARKER in body["prompt"]:
         raise ApiError(400, FAILURE, "Generation failed")
     seed = _seed(body)
     png = encode_still(still(body["prompt"], seed, *fit(width, height, MAX_STILL_SIDE)), "png")
-    if not app.store.charge(IMAGE_COST):  # spent by a concurrent call meanwhile
-        _require(app, IMAGE_COST, what)
+    if not request.account.charge(IMAGE_COST):  # spent by a concurrent call meanwhile
+        _require(request.account, IMAGE_COST, what)
     return json_response(200, {
         "success": True,
         "data": {
@@ -87,7 +87,7 @@ def generate_image(app, request):
 def generate_video(app, request):
     body = validate(VIDEO, request.json())
     width, height = _positive_size(body)
-    _require(app, VIDEO_COST, f"a {width}x{height} video")
+    _require(request.account, VIDEO_COST, f"a {width}x{height} video")
     job_id, now = str(uuid.uuid4()), time.time()
     seconds = min(body["video_length"] / max(body["fps"], 1), MAX_SECONDS)
     clip_width, clip_height = fit(width, height, 320)
@@ -98,7 +98,7 @@ def generate_video(app, request):
     duration = lifecycle.DURATIONS["video"] / app.config.speed
     doc = {"job_id": job_id, "model": body["model"], "seed": seed, "charged": False,
            "timeline": lifecycle.build(now, duration, STEPS + [(1, final)])}  # fmt: skip
-    app.store.add(KIND, job_id, doc)
+    request.account.add(KIND, job_id, doc)
     return json_response(202, {
         "success": True,
         "data": {"job_id": job_id, "status": "queued", "credit_cost": VIDEO_COST},
@@ -107,13 +107,13 @@ def generate_video(app, request):
 
 
 def generation(app, request):
-    doc = app.store.found(KIND, request.params["id"], f"Generation {request.params['id']} not found", "Not found")
+    doc = request.account.found(KIND, request.params["id"], f"Generation {request.params['id']} not found", "Not found")
     status = lifecycle.status_at(doc["timeline"])
     if status == "failed":
         return json_response(200, {"success": False, "error": "Generation failed", "message": FAILURE})
     if status != "succeeded":
         return json_response(200, {"success": True, "data": {"status": status}})
-    _charge_once(app, doc)
+    _charge_once(request.account, doc)
     video = app.media_bytes(f"{KIND}/{doc['job_id']}.mp4")
     return json_response(200, {
         "success": True,
@@ -127,16 +127,16 @@ def generation(app, request):
     })  # fmt: skip
 
 
-def _charge_once(app, doc: dict):
+def _charge_once(account, doc: dict):
     """Credits are taken when a video succeeds; a balance spent meanwhile just drops to zero."""
     with _charging:
-        current = app.store.get(KIND, doc["job_id"])
+        current = account.get(KIND, doc["job_id"])
         if current["charged"]:
             return
-        if not app.store.charge(VIDEO_COST):
-            app.store.set_credits(0)
+        if not account.charge(VIDEO_COST):
+            account.set_credits(0)
         current["charged"] = True
-        app.store.save(KIND, doc["job_id"], current)
+        account.save(KIND, doc["job_id"], current)
 
 
 ROUTES = [

@@ -5,9 +5,8 @@ import uuid
 
 from . import lifecycle
 from .validation import Field, Invalid, obj, validate
-from .web import ApiError, Response, Route, json_response
+from .web import ApiError, Response, Route, json_response, user_id
 
-USER_ID = "sandbox-user"
 KIND = "service"
 SERVICE_PATH = "/inference-api/v1/inference_service/"
 
@@ -103,7 +102,7 @@ def create(app, request):
     service_id, now = uuid.uuid4().hex, time.time()
     doc = {**body, "service_id": service_id, "created": now}
     doc["timeline"] = _deploy(app, doc, instances, now)
-    app.store.add(KIND, service_id, doc)
+    request.account.add(KIND, service_id, doc)
     return json_response(200, present(request, doc))
 
 
@@ -115,7 +114,7 @@ def present(request, doc: dict) -> dict:
         "service_id": doc["service_id"],
         "name": doc["name"],
         "description": doc["description"],
-        "user_id": USER_ID,
+        "user_id": user_id(request),
         "status": status,
         "status_info": status_info,
         "resource_metadata": {
@@ -137,7 +136,7 @@ def present(request, doc: dict) -> dict:
 
 
 def _found(app, request) -> dict:
-    return app.store.found(KIND, request.params["id"], "Inference service not found")
+    return request.account.found(KIND, request.params["id"], "Inference service not found")
 
 
 def retrieve(app, request):
@@ -151,12 +150,12 @@ def scale(app, request):
     doc["resource_metadata"]["target_instance_number"] = instances
     # History up to now stays; whatever was still ahead is superseded by the new deployment.
     doc["timeline"] = [entry for entry in doc["timeline"] if entry[0] <= now] + _deploy(app, doc, instances, now)
-    app.store.save(KIND, doc["service_id"], doc)
+    request.account.save(KIND, doc["service_id"], doc)
     return json_response(200, present(request, doc))
 
 
 def delete(app, request):
-    app.store.delete(KIND, _found(app, request)["service_id"])
+    request.account.delete(KIND, _found(app, request)["service_id"])
     return Response(200)  # the documented answer is an empty body
 
 

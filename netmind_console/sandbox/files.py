@@ -23,13 +23,13 @@ def create(app, request):
     app.store.add_media(key, {"kind": "upload", "file_id": file_id})
     doc = {"id": file_id, "file_name": body["file_name"], "purpose": body["purpose"], "key": key,
            "created": time.time(), "bytes": None}  # fmt: skip
-    app.store.add(KIND, file_id, doc)
+    request.account.add(KIND, file_id, doc)
     return json_response(200, {"id": file_id, "presigned_url": app.link(request, key, "PUT", UPLOAD_TTL)})
 
 
 def receive_upload(app, spec: dict, key: str, data: bytes) -> Response:
     """The PUT half of the object store: keep the bytes and mark the file uploaded."""
-    doc = app.store.get(KIND, spec.get("file_id", ""))
+    doc = app.store.get(KIND, spec.get("file_id", ""))  # the link is the credential, as on S3
     if doc is None:
         return Response(403, b"<Error><Code>AccessDenied</Code><Message>Not an upload link</Message></Error>",
                         "application/xml")  # fmt: skip
@@ -52,11 +52,11 @@ def present(doc: dict) -> dict:
 
 
 def listing(app, request):
-    return json_response(200, [present(doc) for doc in app.store.list(KIND)])
+    return json_response(200, [present(doc) for doc in request.account.list(KIND)])
 
 
 def _found(app, request) -> dict:
-    return app.store.found(KIND, request.params["id"], "File not found")
+    return request.account.found(KIND, request.params["id"], "File not found")
 
 
 def retrieve(app, request):
@@ -69,7 +69,7 @@ def download_link(app, request):
 
 
 def delete(app, request):
-    app.store.delete(KIND, _found(app, request)["id"])
+    request.account.delete(KIND, _found(app, request)["id"])
     return json_response(200, {"message": "File deleted"})
 
 

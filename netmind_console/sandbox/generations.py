@@ -6,9 +6,8 @@ import uuid
 from . import lifecycle
 from .media import MAX_STILL_SIDE, aspect_size
 from .validation import Field, validate
-from .web import FAIL_MARKER, ApiError, Route, json_response
+from .web import FAIL_MARKER, ApiError, Route, json_response, user_id
 
-USER_ID = "sandbox-user"
 KIND = "generation"
 
 # model -> (output kind, numeric model_id shown by the older schema)
@@ -99,7 +98,7 @@ def create(app, request):
         "outputs": outputs,
         "backend_id": uuid.uuid4().hex,
     }
-    app.store.add(KIND, gen_id, doc)
+    request.account.add(KIND, gen_id, doc)
     return json_response(200, present(app, request, doc))
 
 
@@ -108,7 +107,7 @@ def present(app, request, doc: dict) -> dict:
     status_since, status = lifecycle.entry_at(doc["timeline"], now)
     shown = {
         "id": doc["id"],
-        "user_id": USER_ID,
+        "user_id": user_id(request),
         "status": status,
         "created_at": lifecycle.spaced(doc["created"]),
         "updated_at": lifecycle.spaced(status_since),
@@ -152,7 +151,7 @@ def _older(doc, status, links) -> dict:
 
 
 def _found(app, request) -> dict:
-    return app.store.found(KIND, request.params["id"], "Generation not found")
+    return request.account.found(KIND, request.params["id"], "Generation not found")
 
 
 def retrieve(app, request):
@@ -160,11 +159,11 @@ def retrieve(app, request):
 
 
 def listing(app, request):
-    return json_response(200, {"generation_list": [present(app, request, doc) for doc in app.store.list(KIND)]})
+    return json_response(200, {"generation_list": [present(app, request, doc) for doc in request.account.list(KIND)]})
 
 
 def delete(app, request):
-    app.store.delete(KIND, _found(app, request)["id"])
+    request.account.delete(KIND, _found(app, request)["id"])
     return json_response(200, {"message": "Generation deleted"})
 
 

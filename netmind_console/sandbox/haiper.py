@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from . import lifecycle
 from .media import MAX_SECONDS, MAX_STILL_SIDE, aspect_size
 from .validation import Field, Invalid, obj, validate
-from .web import FAIL_MARKER, Route, json_response
+from .web import FAIL_MARKER, Route, json_response, user_id
 
-USER_ID = "sandbox-user"
 FAILURE = f"Job failed: the prompt contains the {FAIL_MARKER} marker (sandbox-simulated failure)"
 STEPS = [(0, "initializing"), (0.2, "processing")]
 
@@ -91,7 +90,7 @@ def _create(kind: JobKind):
             "timeline": lifecycle.build(now, duration, STEPS + [(1, final)]),
             "outputs": [{"id": uuid.uuid4().hex, "key": o["key"], "thumbnail": o["thumbnail"]} for o in outputs],
         }
-        app.store.add(kind.store_kind, job_id, doc)
+        request.account.add(kind.store_kind, job_id, doc)
         return json_response(200, present(app, request, kind, doc))
 
     return create
@@ -103,9 +102,9 @@ def present(app, request, kind: JobKind, doc: dict) -> dict:
     if kind is VIDEO:
         # The real API echoes the caller's token back; the console must never store or show it.
         meta_info["netmind_api_token"] = {
-            "api_token": app.token,
+            "api_token": request.token,
             "api_token_id": 0,
-            "user": {"user_id": USER_ID, "nickname": "sandbox@example.com", "currency": "USD"},
+            "user": {"user_id": user_id(request), "nickname": "sandbox@example.com", "currency": "USD"},
         }
     outputs = {}
     if status in ("succeed", "failed"):
@@ -116,7 +115,7 @@ def present(app, request, kind: JobKind, doc: dict) -> dict:
         outputs = [_output(app, request, output) for output in doc["outputs"]]
     return {
         "job_id": doc["job_id"],
-        "user_id": USER_ID,
+        "user_id": user_id(request),
         "name": "",
         "description": "",
         "payment_type": "usd",
@@ -138,7 +137,7 @@ def _output(app, request, output: dict) -> dict:
 
 
 def _found(app, request, kind: JobKind) -> dict:
-    return app.store.found(kind.store_kind, request.params["id"], "Job not found")
+    return request.account.found(kind.store_kind, request.params["id"], "Job not found")
 
 
 def _retrieve(kind: JobKind):
@@ -151,9 +150,9 @@ def _retrieve(kind: JobKind):
 def _listing(kind: JobKind):
     def listing(app, request):
         page, size = _positive(request.query, "page", 1), _positive(request.query, "page_size", 10)
-        docs = app.store.list(kind.store_kind, limit=size, offset=(page - 1) * size)
+        docs = request.account.list(kind.store_kind, limit=size, offset=(page - 1) * size)
         return json_response(200, {
-            "total_count": app.store.count(kind.store_kind),
+            "total_count": request.account.count(kind.store_kind),
             "job_list": [present(app, request, kind, doc) for doc in docs],
         })  # fmt: skip
 
@@ -173,7 +172,7 @@ def _positive(query: dict, name: str, default: int) -> int:
 
 def _delete(kind: JobKind):
     def delete(app, request):
-        app.store.delete(kind.store_kind, _found(app, request, kind)["job_id"])
+        request.account.delete(kind.store_kind, _found(app, request, kind)["job_id"])
         return json_response(200, {})
 
     return delete

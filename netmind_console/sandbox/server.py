@@ -3,6 +3,7 @@
 import logging
 import mimetypes
 import random
+import re
 import time
 from dataclasses import asdict, dataclass, fields
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,6 +20,8 @@ from .web import APINFER, ApiError, Request, Response, Router, error_body, inval
 log = logging.getLogger(__name__)
 
 SCHEMAS = ("new", "old")
+# `<SANDBOX_TOKEN>-<suffix>`: a remote account of its own, as each real API key is (see account_name).
+ACCOUNT_SUFFIX = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
 @dataclass
@@ -102,10 +105,13 @@ class Sandbox:
         return response
 
     def answer(self, route, request: Request) -> Response:
-        if not self.authorized(request):
+        token = _presented_token(request)
+        account = self.account_name(token)
+        if account is None:
             title = "Invalid or expired API key"
             message = "Please check your API key and try again" if route.provider == APINFER else "Invalid API token"
             return json_response(401, error_body(route.provider, 401, message, title))
+        request.token, request.account = token, self.store.account(account)
         try:
             return route.handler(self, request)
         except Invalid as exc:
@@ -113,11 +119,17 @@ class Sandbox:
         except ApiError as exc:
             return json_response(exc.status, error_body(route.provider, exc.status, exc.message, exc.title))
 
-    def authorized(self, request: Request) -> bool:
-        value = request.headers.get("authorization", "").strip()
-        scheme, _, rest = value.partition(" ")
-        presented = rest.strip() if scheme.lower() == "bearer" else value
-        return bool(presented) and presented == self.token
+    def account_name(self, token: str) -> str | None:
+        """Which remote account a token is: "" for SANDBOX_TOKEN itself, the suffix for
+        `<SANDBOX_TOKEN>-<suffix>`, None (a 401) for anything else. Each account sees only its own objects."""
+        if not token:
+            return None
+        if token == self.token:
+            return ""
+        prefix = f"{self.token}-"
+        if self.token and token.startswith(prefix) and ACCOUNT_SUFFIX.fullmatch(token[len(prefix):]):
+            return token[len(prefix):]
+        return None
 
     # -- admin: no auth, never faulted, never counted ----------------------------------------
     def admin(self, request: Request) -> Response:
@@ -135,12 +147,22 @@ class Sandbox:
                     self.config.update(request.json())
                 return json_response(200, asdict(self.config))
             if action in ("GET /_sandbox/credits", "POST /_sandbox/credits"):
-                if request.method == "POST":
-                    self.store.set_credits(_checked("credits", request.json()["credits"]))
-                return json_response(200, {"credits": self.store.credits()})
+                return self.admin_credits(request)
         except (ValueError, TypeError, KeyError, AttributeError, Invalid) as exc:
             return json_response(400, {"detail": f"bad admin request: {exc}"})
         return json_response(404, {"detail": "Not Found"})
+
+    def admin_credits(self, request: Request) -> Response:
+        """Without a token: POST sets every account's balance, GET reads the bare token's.
+        With `token` (in the body or the query): that one account's."""
+        body = request.json() if request.method == "POST" else {}
+        token = body.get("token", request.query.get("token"))
+        account = "" if token is None else self.account_name(token)
+        if account is None:
+            raise ValueError("token is not a sandbox token")
+        if request.method == "POST":
+            self.store.set_credits(_checked("credits", body["credits"]), None if token is None else account)
+        return json_response(200, {"credits": self.store.credits(account)})
 
     # -- the object store behind every pre-signed link ---------------------------------------
     def object_store(self, request: Request) -> Response:
@@ -158,6 +180,12 @@ class Sandbox:
         extension = key.rsplit(".", 1)[-1].lower()
         content_type = CONTENT_TYPES.get(extension) or mimetypes.guess_type(key)[0] or "application/octet-stream"
         return Response(200, self.media_bytes(key), content_type)
+
+
+def _presented_token(request: Request) -> str:
+    value = request.headers.get("authorization", "").strip()
+    scheme, _, rest = value.partition(" ")
+    return rest.strip() if scheme.lower() == "bearer" else value
 
 
 def _no_route(path_known: bool) -> Response:

@@ -1,5 +1,6 @@
 """Request/response plumbing shared by the sandbox's API modules: routes, bodies, errors."""
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ class Request:
     body: bytes
     base_url: str  # scheme://host[:port] as the client reached us, for links we hand out
     params: dict = field(default_factory=dict)
+    token: str = ""  # the token presented, once accepted
+    account: object = None  # the store as that token's remote account sees it (store.Account)
 
     def json(self):
         """The parsed body; a missing or broken body fails validation like FastAPI's."""
@@ -30,6 +33,12 @@ class Request:
         except (ValueError, UnicodeDecodeError) as exc:
             raise Invalid([{"type": "json_invalid", "loc": ["body", 0], "msg": "JSON decode error",
                             "input": {}, "ctx": {"error": str(exc)}}]) from None  # fmt: skip
+
+
+def user_id(request: Request) -> str:
+    """The remote account's user id, as the providers show it on every object."""
+    name = request.account.name if request.account else ""
+    return f"sandbox-user-{hashlib.sha256(name.encode()).hexdigest()[:12]}" if name else "sandbox-user"
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """`python manage.py sandbox`: run the local emulator of the NetMind and Apinfer APIs."""
 
+import ipaddress
 from pathlib import Path
 
 import imageio_ffmpeg
@@ -16,6 +17,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--allow-remote", action="store_true",
+                            help="allow a non-loopback --host (the /_sandbox/ admin URLs have no auth)")  # fmt: skip
         parser.add_argument("--port", type=int, default=8001)
         parser.add_argument("--speed", type=float, default=1.0, help="divides every job and deploy duration")
         parser.add_argument("--fail-rate", type=float, default=0.0, help="fraction of API calls answered with a fault")
@@ -27,6 +30,12 @@ class Command(BaseCommand):
                             help="set the Apinfer balance (a new data dir starts with 1000)")  # fmt: skip
 
     def handle(self, *args, **options):
+        if not options["allow_remote"] and not _is_loopback(options["host"]):
+            raise CommandError(
+                f"Refusing to listen on {options['host']}: the sandbox's admin URLs (/_sandbox/config, /reset, "
+                "/credits) need no authentication, so anyone who can reach it could change it. Use a loopback "
+                "address (127.0.0.1, ::1, localhost), or pass --allow-remote if you really mean it."
+            )
         data_dir = options["data_dir"] or Path(settings.VAR_DIR) / "sandbox"
         config = Config()
         try:
@@ -44,3 +53,12 @@ class Command(BaseCommand):
             serve(sandbox, options["host"], options["port"], ready)
         except KeyboardInterrupt:
             pass
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name other than localhost may resolve anywhere
