@@ -7,6 +7,10 @@ served in byte ranges so browsers can seek in videos and audio.
 
 The gallery pages by keyset on (created_at, id), newest first: a deep page costs the same as the
 first, and new outputs arriving meanwhile do not shift the pages already shown.
+
+A bad request (a page position, a bulk action) is answered with the gallery page and what was wrong, 400:
+the message may quote the request's values, so it goes through the template's autoescaping, never raw
+into a response body.
 """
 
 from django.contrib import messages
@@ -14,6 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
@@ -21,7 +26,7 @@ from django.views.decorators.vary import vary_on_headers
 from jobs import archive
 from jobs.forms import BadCursor, GalleryFilters, cursor_for, parse_cursor
 from jobs.models import ArchiveState, Output, model_label
-from jobs.zips import zip_response
+from jobs.zips import NothingToZip, zip_response
 from netmind_console.core.file_responses import serve_file
 from netmind_console.core.ids import parse_uuid
 
@@ -54,16 +59,20 @@ def gallery(request):
     try:
         cursor = parse_cursor(request.GET["after"]) if request.GET.get("after") else None
     except (BadCursor, OverflowError) as error:
-        return HttpResponseBadRequest(str(error))
+        return _render_gallery(request, filters, mine, outputs=[], error=str(error), status=400)
+    context = _page(request, filters, mine, cursor)
+    if request.htmx and cursor:
+        return render(request, "jobs/gallery.html#page", context)
+    return _render_gallery(request, filters, mine, **context)
+
+
+def _page(request, filters, mine, cursor=None) -> dict:
     outputs = filters.apply(mine).select_related("job").only(*GRID_FIELDS).order_by("-created_at", "-id")
     if cursor:
         outputs = _after(outputs, cursor)
     page = list(outputs[: PAGE_SIZE + 1])
     next_url = _next_page_url(request, page[PAGE_SIZE - 1]) if len(page) > PAGE_SIZE else None
-    context = {"outputs": page[:PAGE_SIZE], "next_url": next_url}
-    if request.htmx and cursor:
-        return render(request, "jobs/gallery.html#page", context)
-    return _render_gallery(request, filters, mine, **context)
+    return {"outputs": page[:PAGE_SIZE], "next_url": next_url}
 
 
 def _render_gallery(request, filters, mine, status=200, **context):
@@ -82,7 +91,7 @@ def _render_gallery(request, filters, mine, status=200, **context):
 def _next_page_url(request, last_shown) -> str:
     query = request.GET.copy()
     query["after"] = cursor_for(last_shown)
-    return f"{request.path}?{query.urlencode()}"
+    return f"{reverse('jobs:gallery')}?{query.urlencode()}"
 
 
 @login_required
@@ -92,7 +101,7 @@ def toggle_favourite(request, uuid):
     output = get_object_or_404(Output.objects.select_related("job").only(*GRID_FIELDS), uuid=uuid, owner=request.user)
     wanted = request.POST.get("favourite")
     if wanted not in ("0", "1"):
-        return HttpResponseBadRequest("The field “favourite” must be 1 (star) or 0 (unstar).")
+        return HttpResponseBadRequest("The field “favourite” must be 1 (star) or 0 (unstar).", content_type="text/plain")
     output.favourite = wanted == "1"
     output.save(update_fields=["favourite"])
     if request.htmx:
@@ -112,18 +121,21 @@ def _back_to_gallery(request):
 def bulk_action(request):
     action = request.POST.get("action")
     if action not in ("delete", "zip"):
-        return HttpResponseBadRequest(f"Unknown action “{action or ''}”: choose delete or zip.")
+        return _bulk_error(request, f"Unknown action “{(action or '')[:40]}”: choose delete or zip.")
     ids = request.POST.getlist("ids")
     if not ids:
-        return HttpResponseBadRequest("No outputs selected: tick at least one.")
+        return _bulk_error(request, "No outputs selected: tick at least one.")
     if len(ids) > MAX_BULK:
-        return HttpResponseBadRequest(f"Too many outputs selected ({len(ids)}): at most {MAX_BULK} at once.")
+        return _bulk_error(request, f"Too many outputs selected ({len(ids)}): at most {MAX_BULK} at once.")
     not_an_id = next((value for value in ids if parse_uuid(value) is None), None)
     if not_an_id is not None:
-        return HttpResponseBadRequest(f"“{not_an_id[:40]}” is not an output id.")
+        return _bulk_error(request, f"“{not_an_id[:40]}” is not an output id.")
     outputs = Output.objects.filter(owner=request.user, uuid__in=ids).select_related("job").order_by("-created_at", "-id")
     if action == "zip":
-        return zip_response(outputs)
+        try:
+            return zip_response(outputs)
+        except NothingToZip as error:
+            return _bulk_error(request, str(error))
     if request.POST.get("confirm") != "yes":
         return render(request, "jobs/gallery.html", {"confirming": list(outputs)})
     selected = list(outputs)
@@ -131,6 +143,14 @@ def bulk_action(request):
     Output.objects.filter(pk__in=[output.pk for output in selected]).delete()
     messages.success(request, f"Deleted {len(selected)} output{'s' if len(selected) != 1 else ''}.")
     return redirect("jobs:gallery")
+
+
+def _bulk_error(request, message):
+    """The gallery's first page with `message` above the results (autoescaped: it may quote the request), 400."""
+    filters = GalleryFilters({})
+    filters.is_valid()
+    mine = Output.objects.filter(owner=request.user)
+    return _render_gallery(request, filters, mine, error=message, status=400, **_page(request, filters, mine))
 
 
 def _owned_output(request, uuid) -> Output:

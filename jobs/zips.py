@@ -2,7 +2,7 @@
 
 import zipfile
 
-from django.http import HttpResponseBadRequest, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -10,6 +10,10 @@ from jobs import archive
 from jobs.models import ArchiveState
 
 FILE_CHUNK_BYTES = 64 * 1024
+
+
+class NothingToZip(Exception):
+    """None of the selection has a local copy; the message is for the person who chose it."""
 
 
 class _ZipSink:
@@ -60,10 +64,10 @@ def _zip_stream(entries):
 
 
 def zip_response(outputs):
-    """The outputs' local files as a ZIP download; a 400 when none has a local copy yet."""
+    """The outputs' local files as a ZIP download; NothingToZip when none has a local copy yet."""
     entries = _zip_entries(outputs)
     if not entries:
-        return HttpResponseBadRequest("None of the selected outputs has a local copy to download yet.")
+        raise NothingToZip("None of the selected outputs has a local copy to download yet.")
     response = StreamingHttpResponse(_zip_stream(entries), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="netmind-gallery-{timezone.now():%Y%m%d-%H%M%S}.zip"'
     response["Cache-Control"] = "private, no-store"

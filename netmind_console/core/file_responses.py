@@ -8,11 +8,14 @@ import re
 from pathlib import Path
 
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified
+from django.utils.http import parse_etags
 
 FILE_CHUNK_BYTES = 64 * 1024
 IMMUTABLE = "private, max-age=31536000, immutable"
 
-_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+# At most 18 digits (an exabyte less one): a longer position is no file's, and int() of thousands of digits
+# raises (Python's 4,300-digit limit). A header with one fails to match, so it is ignored like any malformed one.
+_RANGE = re.compile(r"bytes=(\d{0,18})-(\d{0,18})")
 
 
 class RangeReader:
@@ -38,8 +41,8 @@ class Unsatisfiable(Exception):
 def requested_range(header: str, size: int):
     """(first, last) byte, inclusive, or None for the whole file.
 
-    One range only: multiple ranges and malformed headers are ignored (RFC 9110 allows serving the
-    whole file), and a range that starts past the end is unsatisfiable.
+    One range only: multiple ranges and malformed headers (positions of more than 18 digits among them) are
+    ignored (RFC 9110 allows serving the whole file), and a range that starts past the end is unsatisfiable.
     """
     match = _RANGE.fullmatch(header.replace(" ", ""))
     if not match or match.groups() == ("", ""):
@@ -62,7 +65,7 @@ def serve_file(request, path: Path | None, content_type: str, etag: str):
         raise Http404("The file is not in the archive.")
     quoted_etag = f'"{etag}"'
     headers = {"ETag": quoted_etag, "Cache-Control": IMMUTABLE, "Accept-Ranges": "bytes"}
-    if quoted_etag in request.headers.get("If-None-Match", ""):
+    if _none_match(request.headers.get("If-None-Match", ""), quoted_etag):
         return with_headers(HttpResponseNotModified(), headers)
     size = path.stat().st_size
     # If-Range: the client's partial copy is of another version; send it all, not a piece.
@@ -81,6 +84,12 @@ def serve_file(request, path: Path | None, content_type: str, etag: str):
         headers.update({"Content-Range": f"bytes {first}-{last}/{size}", "Content-Length": str(last - first + 1)})
     response.block_size = FILE_CHUNK_BYTES
     return with_headers(response, headers)
+
+
+def _none_match(header: str, quoted_etag: str) -> bool:
+    """If-None-Match (RFC 9110 13.1.2): `*` matches any existing file; tags compare weakly (W/ ignored)."""
+    etags = parse_etags(header) if header else []
+    return "*" in etags or quoted_etag in (etag.removeprefix("W/") for etag in etags)
 
 
 def with_headers(response, headers: dict):

@@ -146,3 +146,39 @@ def test_media_only_answer_get_and_head(owner_client, audio):
 
 def test_a_suffix_range_longer_than_the_file_is_the_whole_file():
     assert requested_range("bytes=-500", 100) == (0, 99)
+
+
+ABSURD = "9" * 5000  # past Python's 4,300-digit limit on int()
+
+
+@pytest.mark.parametrize("header", [f"bytes=0-{ABSURD}", f"bytes={ABSURD}-", f"bytes=-{ABSURD}", f"bytes={ABSURD}-{ABSURD}"])
+def test_a_range_with_absurdly_long_numbers_is_ignored_not_a_500(owner_client, audio, header):
+    response = owner_client.get(media_url(audio), HTTP_RANGE=header)
+
+    assert response.status_code == 200
+    assert body(response) == CONTENT
+
+
+def test_a_range_with_absurdly_long_numbers_is_no_range():
+    assert requested_range(f"bytes=0-{ABSURD}", 100) is None
+
+
+@pytest.mark.parametrize("header", ["*", ' * ', 'W/"{sha}"', '"other", "{sha}"'])
+def test_if_none_match_star_or_a_listed_or_weak_tag_gets_304(owner_client, audio, header):
+    response = owner_client.get(media_url(audio), HTTP_IF_NONE_MATCH=header.format(sha=audio.sha256))
+
+    assert response.status_code == 304
+    assert response["ETag"] == f'"{audio.sha256}"'
+
+
+def test_if_none_match_with_other_tags_gets_the_file(owner_client, audio):
+    response = owner_client.get(media_url(audio), HTTP_IF_NONE_MATCH='"other", W/"another"')
+
+    assert response.status_code == 200
+    assert body(response) == CONTENT
+
+
+def test_if_none_match_star_on_a_missing_file_is_404(owner_client, audio, media_root):
+    (media_root / audio.file).unlink()
+
+    assert owner_client.get(media_url(audio), HTTP_IF_NONE_MATCH="*").status_code == 404
