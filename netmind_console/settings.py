@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "netmind_console.core.middleware.private_pages_middleware",  # Cache-Control for signed-in pages
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -173,6 +174,12 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("CONSOLE_LOGIN_LOCKOUT_MINUTES", 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# How many reverse proxies in front of the web process append to X-Forwarded-For (README "Deployment").
+# 0: the header is ignored and the client is REMOTE_ADDR; N: the Nth address from the right of the header.
+CONSOLE_TRUSTED_PROXIES = env_int("CONSOLE_TRUSTED_PROXIES", 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "netmind_console.core.client_address.client_address"
+# /healthz shows only ok / not ok to the public; its parts to signed-in staff or to this bearer token (empty: none).
+CONSOLE_HEALTH_TOKEN = env_str("CONSOLE_HEALTH_TOKEN", "")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"

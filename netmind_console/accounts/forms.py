@@ -54,7 +54,18 @@ class ProviderAccountForm(forms.Form):
             self.add_error("label", "You already have an account with this label for this provider.")
         if provider in Provider.values and "base_url" in cleaned:
             self._check_base_url(provider, cleaned["base_url"])
+            self._require_token_for_a_new_base_url(cleaned)
         return cleaned
+
+    def _require_token_for_a_new_base_url(self, cleaned):
+        """A stored token is never sent to another host unless the person typed it for that host."""
+        from netmind_console.accounts.services import default_base_url
+
+        if not self.account or cleaned.get("token") or "token" not in cleaned or "base_url" not in cleaned:
+            return
+        new_url = (cleaned["base_url"] or default_base_url(self.account.provider)).rstrip("/")
+        if new_url != self.account.base_url.rstrip("/"):
+            self.add_error("token", "Enter the token again to use it with a new base URL.")
 
     def _check_base_url(self, provider, url):
         from netmind_console.accounts.services import default_base_url

@@ -1,5 +1,6 @@
 """Health of the processes the console depends on, for /healthz and the dashboard."""
 
+import hmac
 from datetime import timedelta
 
 from django.conf import settings
@@ -59,3 +60,14 @@ def health() -> dict:
     }
     report["ok"] = report["database"] and report["broker"] and report["worker"] and report["sandbox"] is not False
     return report
+
+
+def may_see_health_detail(request) -> bool:
+    """Staff signed in, or `Authorization: Bearer <CONSOLE_HEALTH_TOKEN>` (for a monitor) when one is set."""
+    if request.user.is_authenticated and request.user.is_staff:
+        return True
+    expected = settings.CONSOLE_HEALTH_TOKEN
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if not expected or scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(given.strip().encode(), expected.encode())

@@ -9,7 +9,10 @@ from netmind_console.core.registry import page_context
 
 @never_cache
 def healthz(request):
+    """Public: ok or not. The parts (and the worker's last heartbeat) only for staff or the health token."""
     report = services.health()
+    if not services.may_see_health_detail(request):
+        report = {"ok": report["ok"]}
     return JsonResponse(report, status=200 if report["ok"] else 503)
 
 

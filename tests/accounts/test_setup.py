@@ -87,7 +87,7 @@ def test_check_deploy_is_clean_with_production_values():
 
 @pytest.mark.django_db
 def test_healthz_reports_each_part_in_json(client, settings, sandbox):
-    settings.SANDBOX_URL = sandbox.url
-    body = client.get("/healthz").json()
+    settings.SANDBOX_URL, settings.CONSOLE_HEALTH_TOKEN = sandbox.url, "health-token-for-tests"
+    body = client.get("/healthz", HTTP_AUTHORIZATION="Bearer health-token-for-tests").json()
     assert body["database"] is True and body["broker"] is True and body["sandbox"] is True
     assert body["worker"] is False and body["ok"] is False  # no worker has beaten in a test database

@@ -1,0 +1,63 @@
+"""/healthz: anyone may ask whether the console is ok; only staff or a monitor holding the health token
+see its parts, such as when the worker last beat."""
+
+import pytest
+
+from netmind_console.core import services
+
+pytestmark = pytest.mark.django_db
+TOKEN = "health-Kq93mZx1"
+PARTS = {"database", "broker", "worker", "worker_last_heartbeat", "sandbox"}
+
+
+@pytest.fixture
+def console_setup(db, settings):
+    """No sandbox to reach, and a health token set: the answer depends only on the worker's heartbeat."""
+    settings.CONSOLE_SANDBOX = False
+    settings.CONSOLE_HEALTH_TOKEN = TOKEN
+
+
+def test_the_public_answer_is_ok_and_nothing_more(client, console_setup):
+    services.record_heartbeat()
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 200 and response.json() == {"ok": True}
+
+
+def test_the_public_answer_without_a_worker_is_503_and_says_only_not_ok(client, console_setup):
+    response = client.get("/healthz")
+
+    assert response.status_code == 503 and response.json() == {"ok": False}
+
+
+def test_a_signed_in_member_who_is_not_staff_sees_only_ok(client, owner):
+    client.force_login(owner)
+    assert client.get("/healthz").json() == {"ok": False}
+
+
+def test_staff_see_every_part_and_the_last_heartbeat(client, admin):
+    services.record_heartbeat()
+    client.force_login(admin)
+
+    body = client.get("/healthz").json()
+
+    assert set(body) == PARTS | {"ok"}
+    assert body["ok"] is True and body["worker"] is True and body["worker_last_heartbeat"]
+
+
+def test_the_health_token_shows_the_parts_without_signing_in(client, console_setup):
+    response = client.get("/healthz", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+
+    assert response.status_code == 503
+    assert response.json()["worker"] is False and response.json()["worker_last_heartbeat"] is None
+
+
+@pytest.mark.parametrize("header", [f"Bearer {TOKEN}x", f"Bearer {TOKEN[:-1]}", f"Basic {TOKEN}", TOKEN, "Bearer "])
+def test_a_wrong_or_malformed_token_sees_only_ok(client, console_setup, header):
+    assert client.get("/healthz", HTTP_AUTHORIZATION=header).json() == {"ok": False}
+
+
+def test_with_no_token_configured_no_bearer_value_shows_the_parts(client, settings, console_setup):
+    settings.CONSOLE_HEALTH_TOKEN = ""
+    assert client.get("/healthz", HTTP_AUTHORIZATION="Bearer ").json() == {"ok": False}
