@@ -1,4 +1,3 @@
-import json
 import uuid
 
 from django import forms
@@ -7,12 +6,14 @@ from django.core.validators import RegexValidator
 from endpoints.flavors import cost_of, netmind_accounts
 from endpoints.models import MAX_INSTANCES, WEEKDAY_NAMES, Endpoint, Flavor, Status
 from endpoints.schedules import overlapping_window, window_label
+from netmind_console.core.json_input import parse_json_field
 
 NAME_RULE = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
     "Use letters, digits, hyphens and underscores, starting with a letter or digit.",
 )
 IMAGE_RULE = RegexValidator(r"^\S+$", "An image reference has no spaces, e.g. python:3.10-slim.")
+MAX_TRY_BODY_CHARS = 1_000_000
 
 
 class LabelledErrorsMixin:
@@ -137,12 +138,8 @@ class TryItForm(LabelledErrorsMixin, forms.Form):
         return path
 
     def clean_body(self):
-        try:
-            return json.loads(self.cleaned_data["body"])
-        except json.JSONDecodeError as error:
-            raise forms.ValidationError(f"Not valid JSON ({error.msg} at line {error.lineno}).") from None
-        except ValueError:  # valid JSON, but a number longer than Python reads (4300 digits)
-            raise forms.ValidationError("A number in it is too long to read.") from None
+        # No name: LabelledErrorsMixin puts "JSON body:" in front of the message.
+        return parse_json_field(self.cleaned_data["body"], max_chars=MAX_TRY_BODY_CHARS)
 
 
 class AdoptForm(LabelledErrorsMixin, AccountChoiceMixin, forms.Form):

@@ -1,9 +1,8 @@
 """The new-job form is built from the catalogue: one form class per model, fields from its spec.
 Also the job list's and the gallery's filters, and the gallery's page positions (keyset cursors)."""
 
-import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django import forms
 from django.utils import timezone
@@ -13,8 +12,15 @@ from jobs import catalogue
 from jobs.adapters import MAX_SEED
 from jobs.models import OutputKind
 from netmind_console.accounts.models import ProviderAccount
+from netmind_console.core.json_input import parse_json_field
 
 MAX_INPUT_IMAGE_BYTES = 10 * 1024 * 1024
+# Far more than any model takes as a first frame, and below the size at which Pillow itself warns or refuses
+# (a decompression bomb: a tiny file whose header promises billions of pixels).
+MAX_INPUT_IMAGE_SIDE = 8192
+MAX_CONFIG_CHARS = 100_000
+# Gallery dates: the day after the last one must still be a date, whatever the time zone.
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(9998, 12, 31)
 MODEL_ID_HELP = "The model id exactly as the provider names it, e.g. google/nano-banana."
 
 
@@ -65,13 +71,7 @@ class JobForm(forms.Form):
                                                      label="Seed value", help_text="Used when the seed is fixed.")
 
     def clean_config_json(self):
-        text = self.cleaned_data["config_json"]
-        try:
-            config = json.loads(text or "{}")
-        except json.JSONDecodeError as error:
-            raise forms.ValidationError(f"Config is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno}).")
-        except ValueError:  # valid JSON, but a number longer than Python reads (4300 digits)
-            raise forms.ValidationError("Config holds a number too long to read.") from None
+        config = parse_json_field(self.cleaned_data["config_json"] or "{}", name="Config", max_chars=MAX_CONFIG_CHARS)
         if not isinstance(config, dict):
             raise forms.ValidationError("Config must be a JSON object, like {\"prompt\": \"…\"}.")
         return config
@@ -83,7 +83,10 @@ class JobForm(forms.Form):
         try:
             with Image.open(upload) as image:
                 image_format = image.format
+                _check_image_size(image.size)
                 image.verify()
+        except Image.DecompressionBombError:
+            raise forms.ValidationError(_too_large(_declared_size(upload))) from None
         except (UnidentifiedImageError, OSError, SyntaxError):
             raise forms.ValidationError("This file is not a readable image.") from None
         if image_format not in ("PNG", "JPEG"):
@@ -96,6 +99,35 @@ class JobForm(forms.Form):
         if cleaned.get("seed_mode") == "fixed" and cleaned.get("seed") is None:
             self.add_error("seed", "Enter a seed, or choose Random.")
         return cleaned
+
+
+def _check_image_size(size):
+    if size[0] * size[1] > MAX_INPUT_IMAGE_SIDE**2:
+        raise forms.ValidationError(_too_large(size))
+
+
+def _too_large(size) -> str:
+    limit = f"at most {MAX_INPUT_IMAGE_SIDE}×{MAX_INPUT_IMAGE_SIDE} (or as many pixels in all)"
+    if size is None:
+        return f"The image is too large; {limit}."
+    return f"The image is too large: {size[0]}×{size[1]} pixels; {limit}."
+
+
+def _declared_size(upload) -> tuple[int, int] | None:
+    """Pillow's open refuses a decompression bomb without saying its size; the format's reader still reads it
+    from the header (decoding nothing)."""
+    upload.seek(0)
+    prefix = upload.read(16)
+    for reader, accepts in Image.OPEN.values():
+        verdict = accepts(prefix) if accepts else True
+        if not verdict or isinstance(verdict, str):
+            continue
+        try:
+            upload.seek(0)
+            return reader(upload).size
+        except Exception:  # noqa: BLE001 (not this format: try the next)
+            continue
+    return None
 
 
 class CompareForm(forms.Form):
@@ -136,6 +168,12 @@ class GalleryFilters(forms.Form):
     q = forms.CharField(max_length=200, required=False, label="Prompt contains")
     favourites = forms.BooleanField(required=False, label="Favourites only")
 
+    def clean_since(self):
+        return _within_calendar(self.cleaned_data["since"])
+
+    def clean_until(self):
+        return _within_calendar(self.cleaned_data["until"])
+
     def clean(self):
         data = super().clean()
         if data.get("since") and data.get("until") and data["since"] > data["until"]:
@@ -157,11 +195,18 @@ class GalleryFilters(forms.Form):
         return outputs
 
 
+def _within_calendar(day):
+    if day and not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise forms.ValidationError(f"Enter a date from {EARLIEST_DAY} to {LATEST_DAY}.")
+    return day
+
+
 def _start_of(day):
     return timezone.make_aware(datetime.combine(day, datetime.min.time()))
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_ROW_ID = 2**63 - 1  # what a bigint column holds; a larger number cannot even be sent to the database
 
 
 class BadCursor(ValueError):
@@ -175,6 +220,10 @@ def cursor_for(output) -> str:
 
 def parse_cursor(value: str):
     match = re.fullmatch(r"(\d{1,19})-(\d{1,19})", value)
-    if not match:
-        raise BadCursor(f"The page position “after={value[:40]}” is not valid: expected two numbers joined by “-”.")
-    return EPOCH + timedelta(microseconds=int(match.group(1))), int(match.group(2))
+    refusal = BadCursor(f"The page position “after={value[:40]}” is not valid: expected two numbers joined by “-”.")
+    if not match or int(match.group(2)) > MAX_ROW_ID:
+        raise refusal
+    try:
+        return EPOCH + timedelta(microseconds=int(match.group(1))), int(match.group(2))
+    except OverflowError:  # past the year 9999
+        raise refusal from None

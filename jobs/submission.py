@@ -4,13 +4,12 @@ Only the worker that claims a pending row sends it; whatever goes wrong on the w
 an `unknown` state to reconcile (the request may have left), or a failure a person can read.
 """
 
-from pathlib import Path
-
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from PIL import Image
 
 from jobs import catalogue
 from jobs.adapters import ADAPTERS, choose_seed
@@ -36,6 +35,9 @@ from netmind_console.core.queue import enqueue
 # A provider's own faults (5xx, 429, dropped connections) are its weather, not the job's: sends they refuse
 # or leave unconfirmed are retried with backoff (a minute apart at most) this many times, about 16 minutes.
 MAX_SENDS_THROUGH_PROVIDER_FAULTS = 20
+# An uploaded input is stored under the type its bytes are (as Pillow read them), never under the name the
+# uploader gave it: "poly.html" must not land as .html, nor "a.bbb…" (250 characters) overflow the file system.
+INPUT_SUFFIXES = {"PNG": ".png", "JPEG": ".jpg", "WEBP": ".webp", "GIF": ".gif"}
 
 
 def create_job(user, spec: catalogue.ModelSpec, values: dict, compare_group=None, submission_key="") -> Job:
@@ -65,8 +67,13 @@ def _replayable(values: dict) -> dict:
 
 
 def _store_input(job: Job, upload) -> str:
+    """The form has checked the image already; bytes of no type listed here are refused again (Pillow's
+    UnidentifiedImageError) inside the transaction that saves the job, so no row is left behind."""
+    upload.seek(0)
+    with Image.open(upload, formats=list(INPUT_SUFFIXES)) as image:
+        suffix = INPUT_SUFFIXES[image.format]
+    upload.seek(0)
     storage = FileSystemStorage(location=settings.MEDIA_ROOT)
-    suffix = Path(upload.name).suffix.lower() or ".png"
     return storage.save(f"inputs/{job.uuid}{suffix}", upload)
 
 

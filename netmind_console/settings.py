@@ -96,6 +96,12 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks: it turns a lockout into the page below
 ]
 
+# Small uploads stay in memory; large ones are spooled to a temp file that does not carry the uploader's name.
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "netmind_console.core.uploads.SpoolWithoutClientName",
+]
+
 ROOT_URLCONF = "netmind_console.urls"
 WSGI_APPLICATION = "netmind_console.wsgi.application"
 

@@ -259,7 +259,7 @@ class ProviderHttp:
             return None  # DELETE of a service answers with an empty body
         try:
             return response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
             raise _unreadable_body(response, creating=creating, body_start=response.content[:64]) from None
 
     def _streamed_json(self, response: requests.Response, method: str, scratch_dir: Path, *, creating: bool) -> Any:

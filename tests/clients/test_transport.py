@@ -98,7 +98,9 @@ def test_requests_carry_the_bearer_token_user_agent_and_never_follow_a_redirect_
 
 @pytest.mark.parametrize(
     ("content_type", "body", "error"),
-    [("text/plain", b"OK", BadResponse), ("text/html", b"<html>Maintenance</html>", ProviderUnavailable)],
+    [("text/plain", b"OK", BadResponse), ("text/html", b"<html>Maintenance</html>", ProviderUnavailable),
+     ("application/json", b"[" * 100_000 + b"]" * 100_000, BadResponse)],  # nested too deep for Python's parser
+    ids=["plain text", "a proxy's page", "JSON nested 100,000 deep"],
 )
 def test_a_200_that_is_not_json_is_bad_or_a_proxy_page(content_type, body, error):
     # A local server: every sandbox API answer is JSON.
