@@ -6,7 +6,7 @@ an `unknown` state to reconcile (the request may have left), or a failure a pers
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from PIL import Image
@@ -58,6 +58,19 @@ def create_job(user, spec: catalogue.ModelSpec, values: dict, compare_group=None
         JobEvent.objects.create(job=job, to_state=JobState.PENDING, note="Saved")
         enqueue("jobs.tasks.submit_job", job.pk)
     return job
+
+
+def create_job_once(user, spec: catalogue.ModelSpec, values: dict, submission_key: str) -> tuple[Job, bool]:
+    """The job this submission key already made, or a new one, and whether it is new: a form posted twice (or a
+    request retried with the same key) is one job, decided here so every caller gets the same rule."""
+    key = submission_key[:64]
+    existing = Job.objects.filter(owner=user, submission_key=key).first() if key else None
+    if existing:
+        return existing, False
+    try:
+        return create_job(user, spec, values, submission_key=key), True
+    except IntegrityError:  # the same key posted twice at once: the first one won
+        return Job.objects.get(owner=user, submission_key=key), False
 
 
 def _replayable(values: dict) -> dict:

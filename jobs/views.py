@@ -3,7 +3,6 @@ import uuid as uuidlib
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import IntegrityError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -64,21 +63,11 @@ def new_job(request):
         form = JobForm(request.POST, request.FILES, spec=spec, user=request.user)
         if not form.is_valid():
             return _render_new(request, form, status=422)
-        return _create_once(request, spec, form)
+        job, _ = submission.create_job_once(request.user, spec, form.cleaned_data,
+                                            request.POST.get("submission_key", ""))
+        return redirect("jobs:detail", uuid=job.uuid)
     initial, spec = _prefill(request, _spec_or_default(request.GET.get("model")))
     return _render_new(request, JobForm(initial=initial, spec=spec, user=request.user))
-
-
-def _create_once(request, spec, form):
-    key = request.POST.get("submission_key", "")[:64]
-    existing = Job.objects.filter(owner=request.user, submission_key=key).first() if key else None
-    if existing:
-        return redirect("jobs:detail", uuid=existing.uuid)
-    try:
-        job = submission.create_job(request.user, spec, form.cleaned_data, submission_key=key)
-    except IntegrityError:  # the same form posted twice at once: the first one won
-        job = get_object_or_404(Job, owner=request.user, submission_key=key)
-    return redirect("jobs:detail", uuid=job.uuid)
 
 
 @login_required

@@ -6,7 +6,8 @@ import re
 import pytest
 from PIL import Image
 
-from jobs import catalogue
+from jobs import catalogue, submission
+from jobs.forms import JobForm
 from jobs.models import Job, JobState
 from tests.fixtures.console import account_of, bad_token_account, wait_until_final
 
@@ -86,6 +87,19 @@ def test_posting_the_same_form_twice_makes_one_job_and_one_remote_create(owner_c
     assert first["Location"] == second["Location"]
     assert Job.objects.count() == 1
     assert console_on_sandbox.calls().get("POST /v1/generation") == 1
+
+
+def test_a_repeated_submission_key_returns_the_first_job_and_says_it_is_not_new(owner, console_on_sandbox):
+    """The rule lives in the submission module, so the page, the command and an API share it."""
+    spec = catalogue.get("Qwen/Qwen-Image")
+    form = JobForm(form_data(owner, spec.key), spec=spec, user=owner)
+    assert form.is_valid(), form.errors
+    first, first_is_new = submission.create_job_once(owner, spec, form.cleaned_data, "key-1")
+    again, again_is_new = submission.create_job_once(owner, spec, form.cleaned_data, "key-1")
+    other, _ = submission.create_job_once(owner, spec, form.cleaned_data, "key-2")
+    assert (first_is_new, again_is_new) == (True, False)
+    assert again.pk == first.pk != other.pk
+    assert Job.objects.count() == 2
 
 
 def test_a_fixed_seed_is_sent_and_shown_and_run_again_keeps_it(owner_client, owner):
