@@ -1,18 +1,16 @@
-"""The one way work is handed to the worker: after the surrounding transaction commits, optionally deduplicated.
+"""The one way work is handed to the worker: after the surrounding transaction commits.
 
 After commit, because a task that runs before the row it reads is committed finds nothing (or an old state).
-The dedupe key keeps a burst of identical requests (many tabs polling one job) to one task in the broker.
+Duplicates are kept out by claims on the rows themselves (core/claims.py: many tabs polling one job queue one
+sync), not by a key beside the broker: a claim lives with the row, and outlives a lost message.
 """
 
 import uuid
 from collections.abc import Callable
 
-from django.core.cache import cache
 from django.db import transaction
 from django_q.tasks import async_task
 
-# A deduplicated task is not queued again for this long: enough for a worker to pick it up.
-DEDUPE_SECONDS = 10
 TASK_NAME_LABEL_CHARS = 90
 
 
@@ -25,13 +23,8 @@ def task_path(task) -> str:
     return task if isinstance(task, str) else f"{task.__module__}.{task.__name__}"
 
 
-def enqueue(task, *args, dedupe_key: str = "", group: str | None = None) -> bool:
-    """Queue `task` (a function or its dotted path) with `args` (ids only: they are pickled into the broker).
-
-    False when a task with the same dedupe key was queued in the last DEDUPE_SECONDS and this one is dropped.
-    """
-    if dedupe_key and not cache.add(f"enqueued:{dedupe_key}", True, timeout=DEDUPE_SECONDS):
-        return False
+def enqueue(task, *args, group: str | None = None):
+    """Queue `task` (a function or its dotted path) with `args` (ids only: they are pickled into the broker)."""
     path = task_path(task)
     short = path.rsplit(".", 1)[-1]
     # django-q2 keeps the name in a 100-character column: the task and its ids, cut short, and a random tail.
@@ -39,4 +32,3 @@ def enqueue(task, *args, dedupe_key: str = "", group: str | None = None) -> bool
     name = f"{label}:{uuid.uuid4().hex[:8]}"
     options = {"task_name": name} | ({"group": group} if group else {})
     after_commit(lambda: async_task(path, *args, **options))
-    return True

@@ -40,14 +40,6 @@ def test_a_task_queued_in_a_rolled_back_transaction_is_never_sent(real_after_com
     assert queued_count() == 0
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_repeated_dedupe_key_queues_one_task(real_after_commit):
-    first = queue.enqueue("netmind_console.core.tasks.heartbeat", dedupe_key="heartbeat-test")
-    second = queue.enqueue("netmind_console.core.tasks.heartbeat", dedupe_key="heartbeat-test")
-    assert (first, second) == (True, False)
-    assert queued_count() == 1
-
-
 def test_a_function_is_queued_by_its_dotted_path():
     from netmind_console.core import tasks
 
