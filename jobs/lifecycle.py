@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from jobs import webhooks
 from jobs.adapters import RemoteSnapshot
 from jobs.models import TERMINAL_STATES, Job, JobEvent, JobState, Output
 from netmind_console.core.queue import enqueue
@@ -36,20 +37,20 @@ def transition(job: Job, from_states, to_state: str, note: str = "", **fields) -
     def record(row):
         if to_state != from_state:
             JobEvent.objects.create(job=row, at=now, from_state=from_state, to_state=to_state, note=note[:500])
+        if to_state in TERMINAL_STATES:
+            _announce_finished(row)
 
     changes = {**_timestamps_for(to_state, job, now), **fields, "state": to_state}
     if change_with_event(Job, job.pk, when=Q(state__in=list(from_states)), fields=changes, record=record) is None:
         return False
     job.refresh_from_db()
-    if to_state in TERMINAL_STATES:
-        transaction.on_commit(lambda: _announce_finished(job.pk))
     return True
 
 
-def _announce_finished(job_id: int):
-    from jobs import webhooks
-
-    delivery = webhooks.queue_for(Job.objects.get(pk=job_id))
+def _announce_finished(job: Job):
+    """The delivery row is written with the final state, so a crash after the commit cannot lose it: the
+    reconcile sweep sends any delivery whose task never ran."""
+    delivery = webhooks.queue_for(job)
     if delivery:
         enqueue("jobs.tasks.deliver_webhook", delivery.pk)
 

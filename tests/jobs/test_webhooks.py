@@ -10,12 +10,13 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
-from jobs import webhooks
-from jobs.models import WebhookDelivery
+from jobs import lifecycle, webhooks
+from jobs.models import JobState, WebhookDelivery
 from netmind_console.accounts.models import preferences_for
+from netmind_console.core import queue
 from tests.fixtures.console import wait_until_final
 from tests.jobs.test_lifecycle import new_job
 
@@ -67,6 +68,24 @@ def set_webhook(user, url):
     prefs.webhook_url = url
     prefs.save()
     return prefs
+
+
+def test_the_announcement_is_saved_with_the_final_state_so_a_worker_dying_after_the_commit_loses_nothing(
+        owner, receiver, monkeypatch):
+    url, received = receiver
+    prefs = preferences_for(owner)
+    prefs.webhook_url = url
+    prefs.save()
+    monkeypatch.setattr(queue, "after_commit", lambda send: None)  # nothing queued reaches a worker
+    job = new_job(owner)
+
+    with transaction.atomic():
+        assert lifecycle.transition(job, [JobState.PENDING], JobState.CANCELLED, "Cancelled")
+        assert WebhookDelivery.objects.filter(job=job).exists(), "written in the state change's transaction"
+
+    delivery = WebhookDelivery.objects.get(job=job)
+    assert delivery.state == "pending" and received.received == []
+    assert delivery.pk in webhooks.due(), "the reconcile sweep will send it"
 
 
 def test_a_finished_job_is_posted_to_the_webhook_with_a_valid_signature(owner, receiver):
