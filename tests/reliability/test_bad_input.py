@@ -74,9 +74,8 @@ def owner_with_preferences(owner, no_tasks):
 
 
 @pytest.fixture
-def web(client, owner_with_preferences):
-    client.force_login(owner_with_preferences)
-    return client
+def web(owner_client, owner_with_preferences):
+    return owner_client
 
 
 @pytest.fixture
