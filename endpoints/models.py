@@ -65,7 +65,9 @@ MAX_INSTANCES = 20
 
 class Endpoint(SyncClaim):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="endpoints")
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="endpoints")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="endpoints",
+                              help_text="Who created or adopted it")
     account = models.ForeignKey(
         "accounts.ProviderAccount", on_delete=models.SET_NULL, null=True, related_name="endpoints"
     )
@@ -99,7 +101,7 @@ class Endpoint(SyncClaim):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["owner", "-created_at"], name="endpoint_owner_recent")]
+        indexes = [models.Index(fields=["workspace", "-created_at"], name="endpoint_workspace_recent")]
 
     def __str__(self):
         return f"{self.name} ({self.status})"

@@ -31,7 +31,9 @@ TERMINAL_STATES = [JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED]
 
 class Job(SyncClaim):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs")
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="jobs")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs",
+                              help_text="Who submitted it")
     account = models.ForeignKey("accounts.ProviderAccount", on_delete=models.SET_NULL, null=True, related_name="jobs")
     model_key = models.CharField(max_length=200, help_text="Catalogue key, or the free model id for custom models")
     provider = models.CharField(max_length=20)
@@ -71,6 +73,8 @@ class Job(SyncClaim):
                                     name="one_job_per_remote_job"),
         ]
         indexes = [
+            models.Index(fields=["workspace", "-created_at"], name="job_workspace_recent"),
+            # A member's jobs this month, read by every submission when the workspace sets limits.
             models.Index(fields=["owner", "-created_at"], name="job_owner_recent"),
             models.Index(fields=["state", "last_synced_at"], name="job_state_synced"),
             # typical_seconds: a model's latest successes, read by every poll of a running job's status.
@@ -125,7 +129,9 @@ class Output(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="outputs")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="outputs")
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="outputs")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="outputs",
+                              help_text="Who submitted its job")
     position = models.PositiveSmallIntegerField(default=0)
     kind = models.CharField(max_length=10, choices=OutputKind.choices)
     remote_url = models.TextField(blank=True)
@@ -153,10 +159,10 @@ class Output(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["job", "position"], name="unique_output_position")]
         indexes = [
-            models.Index(fields=["owner", "-created_at", "-id"], name="output_owner_recent"),
+            models.Index(fields=["workspace", "-created_at", "-id"], name="output_workspace_recent"),
             models.Index(fields=["archive_state", "archive_retry_at"], name="output_archive_due"),
             # The gallery's model and provider filter choices: DISTINCT reads this index, not the table.
-            models.Index(fields=["owner", "model_key", "provider"], name="output_owner_model"),
+            models.Index(fields=["workspace", "model_key", "provider"], name="output_workspace_model"),
         ]
 
     @property

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "netmind_console.core",
+    "netmind_console.workspaces",
     "netmind_console.accounts",
     "netmind_console.sandbox",
     "jobs",
@@ -118,6 +119,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "netmind_console.core.context_processors.console",
+                "netmind_console.workspaces.context_processors.workspace",
             ],
         },
     }

@@ -90,7 +90,17 @@ class PreferencesForm(forms.ModelForm):
         from netmind_console.accounts.models import Preferences
 
         model = Preferences
-        fields = ["time_zone", "webhook_url"]
+        fields = ["time_zone"]
+
+
+class WebhookForm(forms.ModelForm):
+    """The workspace's webhook: where its finished jobs are announced (admins set it)."""
+
+    class Meta:
+        from netmind_console.workspaces.models import Workspace
+
+        model = Workspace
+        fields = ["webhook_url"]
         labels = {"webhook_url": "Webhook URL"}
 
     def clean_webhook_url(self):

@@ -12,10 +12,12 @@ class Provider(models.TextChoices):
 
 
 class ProviderAccount(models.Model):
-    """One user's credentials for one provider. The token is stored only as Fernet ciphertext."""
+    """A workspace's credentials for one provider. The token is stored only as Fernet ciphertext."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provider_accounts")
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="provider_accounts")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provider_accounts",
+                              help_text="Who added it")
     provider = models.CharField(max_length=20, choices=Provider.choices)
     label = models.CharField(max_length=100)
     base_url = models.URLField(max_length=300)
@@ -28,7 +30,7 @@ class ProviderAccount(models.Model):
     class Meta:
         ordering = ["provider", "label"]
         constraints = [
-            models.UniqueConstraint(fields=["owner", "provider", "label"], name="unique_account_label_per_provider"),
+            models.UniqueConstraint(fields=["workspace", "provider", "label"], name="unique_account_label_per_workspace"),
         ]
 
     def __str__(self):
@@ -50,21 +52,11 @@ class ProviderAccount(models.Model):
         return f"••••{self.token_last4}"
 
 
-def _new_webhook_secret():
-    import secrets
-
-    return secrets.token_urlsafe(32)
-
-
 class Preferences(models.Model):
-    """Per-user choices: the time zone schedules and dates use, and where finished jobs are announced."""
+    """Per-user choices: the time zone dates are shown in. (The webhook belongs to the workspace.)"""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preferences")
     time_zone = models.CharField(max_length=64, default="UTC")
-    webhook_url = models.URLField(max_length=500, blank=True,
-                                  help_text="Receives a signed JSON POST when one of your jobs finishes.")
-    webhook_secret = models.CharField(max_length=64, default=_new_webhook_secret,
-                                      help_text="Signs each webhook body (HMAC-SHA256, header X-Console-Signature).")
 
     def __str__(self):
         return f"Preferences of {self.user}"

@@ -18,4 +18,4 @@ def healthz(request):
 
 @login_required
 def dashboard(request):
-    return render(request, "core/dashboard.html", page_context("dashboard", request.user))
+    return render(request, "core/dashboard.html", page_context("dashboard", request))

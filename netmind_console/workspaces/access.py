@@ -1,0 +1,90 @@
+"""Who may do what: the one place that answers it, for pages, fragments, commands and the API alike.
+
+An object is found by its UUID, then the caller's membership of the object's workspace decides: no
+membership is a 404 (as if the object did not exist), a role below the action's minimum a 403. Lists and
+forms work in the current workspace (kept in the session). Memberships are read once per request, so a
+member removed a moment ago is refused on their next request.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from netmind_console.workspaces.models import Membership, Workspace
+from netmind_console.workspaces.roles import Role, at_least
+
+SESSION_KEY = "workspace"
+
+
+def memberships(request) -> dict[int, Membership]:
+    """The user's memberships by workspace id, read once per request."""
+    if not hasattr(request, "_memberships"):
+        request._memberships = {}
+        if request.user.is_authenticated:
+            rows = Membership.objects.filter(user=request.user).select_related("workspace")
+            request._memberships = {m.workspace_id: m for m in rows}
+    return request._memberships
+
+
+def role_in(request, workspace_id) -> str | None:
+    membership = memberships(request).get(workspace_id)
+    return membership.role if membership else None
+
+
+def current_membership(request) -> Membership | None:
+    """The workspace chosen in the header (the session), else the personal one, else any."""
+    mine = memberships(request)
+    if not mine:
+        return None
+    chosen = request.session.get(SESSION_KEY)
+    by_uuid = {str(m.workspace.uuid): m for m in mine.values()}
+    if chosen in by_uuid:
+        return by_uuid[chosen]
+    personal = [m for m in mine.values() if m.workspace.personal_for_id == request.user.pk]
+    return personal[0] if personal else min(mine.values(), key=lambda m: m.workspace.name)
+
+
+def current_workspace(request) -> Workspace:
+    """The workspace lists and forms work in; a signed-in user without any membership sees a 404."""
+    membership = current_membership(request)
+    if membership is None:
+        raise Http404("You are not a member of any workspace.")
+    return membership.workspace
+
+
+def require(request, minimum: str, workspace=None) -> Workspace:
+    """The current workspace (or `workspace`) if the caller holds at least `minimum` in it: else 404 / 403."""
+    workspace = workspace or current_workspace(request)
+    role = role_in(request, workspace.pk)
+    if role is None:
+        raise Http404("No such workspace.")
+    if not at_least(role, minimum):
+        raise PermissionDenied(f"This needs the {Role(minimum).label.lower()} role in {workspace.name}.")
+    request.acting_role = role
+    return workspace
+
+
+def get_for(request, queryset, minimum: str = Role.VIEWER, **lookup):
+    """The object of `queryset` matching `lookup` (a UUID), if the caller may act on it with `minimum`."""
+    obj = queryset.filter(**lookup).first()
+    if obj is None or role_in(request, obj.workspace_id) is None:
+        raise Http404("Nothing here.")
+    require(request, minimum, workspace=_workspace_of(request, obj))
+    return obj
+
+
+def _workspace_of(request, obj) -> Workspace:
+    return memberships(request)[obj.workspace_id].workspace
+
+
+def may(request, minimum: str, workspace=None) -> bool:
+    workspace_id = workspace.pk if workspace else current_workspace(request).pk
+    return at_least(role_in(request, workspace_id), minimum)
+
+
+def choose(request, workspace_uuid: str) -> Workspace:
+    """Make a workspace of the user's the current one (the header's switcher)."""
+    for membership in memberships(request).values():
+        if str(membership.workspace.uuid) == str(workspace_uuid):
+            request.session[SESSION_KEY] = str(membership.workspace.uuid)
+            return membership.workspace
+    raise Http404("No such workspace.")
