@@ -36,8 +36,9 @@ SETUP = """
 from django.contrib.auth import get_user_model
 from django.test import Client
 from jobs.models import Job
+from netmind_console.workspaces.services import personal_workspace
 user = get_user_model().objects.create_user('bench')
-job = Job.objects.create(owner=user, model_key='Qwen/Qwen-Image', provider='netmind', adapter='generation',
+job = Job.objects.create(owner=user, workspace=personal_workspace(user), model_key='Qwen/Qwen-Image', provider='netmind', adapter='generation',
                          prompt='a lighthouse', state='running', remote_id='gen-1')
 client = Client()
 client.force_login(user)

@@ -4,8 +4,8 @@
         [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
 
 Fills a scratch database (a SQLite file under /tmp, or a dedicated `bench_gallery` database on the
-given PostgreSQL server, dropped and created afresh) with `--rows` outputs of one user, plus a
-fifth as many of another user, then times the gallery through django.test.Client: the first page,
+given PostgreSQL server, dropped and created afresh) with `--rows` outputs of one user's personal
+workspace, plus a fifth as many of another user's, then times the gallery through django.test.Client: the first page,
 a deep keyset page (90 % of the way down), that page as the htmx fragment infinite scroll loads, a
 filtered page (kind + favourites) and a prompt search. Prints median and p95 per page and the SQL
 queries each page took. This is a benchmark, not a test: it asserts nothing.
@@ -112,7 +112,9 @@ def _fill_user(user, rows: int, rng: random.Random, batch=5000):
     from django.utils import timezone
 
     from jobs.models import ArchiveState, Job, Output
+    from netmind_console.workspaces.services import personal_workspace
 
+    workspace = personal_workspace(user)
     now = timezone.now()
     for first in range(0, rows, batch):
         count = min(batch, rows - first)
@@ -121,8 +123,8 @@ def _fill_user(user, rows: int, rng: random.Random, batch=5000):
             model, provider, _kind = rng.choice(MODELS)
             prompt = " ".join(rng.sample(WORDS, 5))
             # About one job every 3 minutes, newest first, so a year holds the archive.
-            jobs.append(Job(owner=user, model_key=model, provider=provider, adapter="generation", prompt=prompt,
-                            state="succeeded", created_at=now - timedelta(minutes=3 * i)))  # fmt: skip
+            jobs.append(Job(workspace=workspace, owner=user, model_key=model, provider=provider, adapter="generation",
+                            prompt=prompt, state="succeeded", created_at=now - timedelta(minutes=3 * i)))  # fmt: skip
         jobs = Job.objects.bulk_create(jobs)
         outputs = []
         for job in jobs:
@@ -131,7 +133,7 @@ def _fill_user(user, rows: int, rng: random.Random, batch=5000):
                 archived = rng.random() < 0.97
                 sha = f"{rng.getrandbits(256):064x}"
                 outputs.append(Output(
-                    job=job, owner=user, position=position, kind=kind, model_key=job.model_key, provider=job.provider,
+                    job=job, workspace=workspace, owner=user, position=position, kind=kind, model_key=job.model_key, provider=job.provider,
                     created_at=job.created_at, favourite=rng.random() < 0.05,
                     remote_url=f"https://files.netmind.ai/{sha}", sha256=sha if archived else "",
                     file=f"objects/{sha[:2]}/{sha[2:4]}/{sha}.bin" if archived else "",
@@ -156,9 +158,10 @@ def _analyze():
 def deep_cursor(user, fraction=0.9) -> str:
     from jobs.forms import cursor_for
     from jobs.models import Output
+    from netmind_console.workspaces.services import personal_workspace
 
-    total = Output.objects.filter(owner=user).count()
-    output = Output.objects.filter(owner=user).order_by("-created_at", "-id")[int(total * fraction)]
+    outputs = Output.objects.filter(workspace=personal_workspace(user))
+    output = outputs.order_by("-created_at", "-id")[int(outputs.count() * fraction)]
     return cursor_for(output)
 
 

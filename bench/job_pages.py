@@ -4,10 +4,11 @@
         [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
 
 Uses bench/gallery.py's scratch database (a SQLite file under /tmp, or a fresh `bench_gallery` database
-on the given PostgreSQL server) and its timing: fills `--rows` jobs of one user (one in fifty still
-active) plus a fifth as many of another, then times through django.test.Client the job list, its htmx
-table fragment, the list filtered to active jobs, a prompt search, and the status fragment a watching
-page polls, for a finished job and for a running one (whose poll may queue a sync). A benchmark, not a test.
+on the given PostgreSQL server) and its timing: fills `--rows` jobs of one user's personal workspace (one
+in fifty still active) plus a fifth as many of another user's, then times through django.test.Client the
+job list, its htmx table fragment, the list filtered to active jobs, a prompt search, and the status
+fragment a watching page polls, for a finished job and for a running one (whose poll may queue a sync).
+A benchmark, not a test.
 """
 
 import json
@@ -38,16 +39,18 @@ def _fill_user(user, rows: int, rng: random.Random, batch=5000):
     from django.utils import timezone
 
     from jobs.models import Job
+    from netmind_console.workspaces.services import personal_workspace
 
+    workspace = personal_workspace(user)
     now = timezone.now()
     for first in range(0, rows, batch):
         jobs = []
         for i in range(first, min(rows, first + batch)):
             model, provider, _kind = rng.choice(MODELS)
             active = rng.random() < 0.02
-            jobs.append(Job(owner=user, model_key=model, provider=provider, adapter="generation",
-                            prompt=" ".join(rng.sample(WORDS, 5)), state="running" if active else "succeeded",
-                            remote_id=f"gen-{user.pk}-{i}", created_at=now - timedelta(minutes=3 * i),
+            jobs.append(Job(workspace=workspace, owner=user, model_key=model, provider=provider,
+                            adapter="generation", prompt=" ".join(rng.sample(WORDS, 5)),
+                            state="running" if active else "succeeded", remote_id=f"gen-{user.pk}-{i}", created_at=now - timedelta(minutes=3 * i),
                             finished_at=None if active else now - timedelta(minutes=3 * i - 1)))
         Job.objects.bulk_create(jobs)
 

@@ -10,5 +10,6 @@ class JobsConfig(AppConfig):
 
         registry.register_schedule("sweep active jobs", "jobs.tasks.sweep_active_jobs", 1)
         registry.register_schedule("reconcile outstanding work", "jobs.tasks.reconcile_outstanding", 2)
-        registry.register_page_context("dashboard", selectors.dashboard_summary)
-        registry.register_page_context("settings", lambda user: {"storage": selectors.storage_stats(user)})
+        registry.register_page_context("dashboard", selectors.dashboard_panel)
+        registry.register_page_context("settings", selectors.settings_panel)
+        registry.register_page_context("members", selectors.members_panel)

@@ -100,10 +100,10 @@ def sweep_archives(now=None) -> list[int]:
     return ids
 
 
-def storage_stats(user) -> dict:
-    """What the user's archive holds, counting a file shared by several outputs once."""
+def storage_stats(workspace) -> dict:
+    """What the workspace's archive holds, counting a file shared by several outputs once."""
     files = (
-        Output.objects.filter(owner=user, archive_state=ArchiveState.ARCHIVED)
+        Output.objects.filter(workspace=workspace, archive_state=ArchiveState.ARCHIVED)
         .exclude(file="")
         .order_by()  # the default ordering's columns would defeat DISTINCT
         .values_list("kind", "file", "size")

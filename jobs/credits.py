@@ -16,12 +16,12 @@ def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
 
 
-def daily_apinfer_credits(owner, days: list[date], zone: ZoneInfo) -> list[Decimal]:
-    """Credits per local day in `days` (consecutive, oldest first). Apinfer charges credits when a
-    generation succeeds, so failed jobs count nothing."""
+def daily_apinfer_credits(workspace, days: list[date], zone: ZoneInfo) -> list[Decimal]:
+    """The workspace's credits per local day in `days` (consecutive, oldest first), every member's jobs
+    together. Apinfer charges credits when a generation succeeds, so failed jobs count nothing."""
     since, until = _local_midnight(days[0], zone), _local_midnight(days[-1] + timedelta(days=1), zone)
     per_day = dict(
-        Job.objects.filter(owner=owner, provider=Provider.APINFER, state=JobState.SUCCEEDED,
+        Job.objects.filter(workspace=workspace, provider=Provider.APINFER, state=JobState.SUCCEEDED,
                            credit_cost__isnull=False, finished_at__gte=since, finished_at__lt=until)
         .annotate(day=TruncDate("finished_at", tzinfo=zone)).order_by().values("day")
         .annotate(credits=Sum("credit_cost")).values_list("day", "credits")

@@ -43,11 +43,12 @@ class JobForm(forms.Form):
     prompt = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=4000,
                              help_text="Describe what you want to see or hear.")
 
-    def __init__(self, *args, spec: catalogue.ModelSpec, user, **kwargs):
+    def __init__(self, *args, spec: catalogue.ModelSpec, workspace, **kwargs):
         super().__init__(*args, **kwargs)
         self.spec = spec
         self.fields["model"].initial = spec.key
-        self.fields["account"].queryset = ProviderAccount.objects.filter(owner=user, provider=spec.provider)
+        # Only the workspace's accounts: another workspace's account id is "not one of the available choices".
+        self.fields["account"].queryset = ProviderAccount.objects.filter(workspace=workspace, provider=spec.provider)
         if spec.key == catalogue.CUSTOM_KEY:
             self.fields["model_id"] = forms.RegexField(
                 regex=r"^[\w.-]+/[\w.:-]+$", label="Model id", help_text=MODEL_ID_HELP, max_length=200,

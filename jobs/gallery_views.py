@@ -1,7 +1,8 @@
 """The gallery and the private media it shows.
 
 Media are never under a public URL: every file goes through `media` / `thumbnail`, which look the
-output up by UUID *and owner* (anyone else gets a 404, as if it did not exist). Files are
+output up by UUID and let only members of its workspace in (anyone else gets a 404, as if it did not
+exist). The grid and its bulk actions work in the current workspace. Files are
 content-addressed and never change, so they are cached as immutable with their sha256 as ETag, and
 served in byte ranges so browsers can seek in videos and audio.
 
@@ -17,18 +18,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from jobs import archive
+from jobs import archive, history
 from jobs.forms import BadCursor, GalleryFilters, cursor_for, parse_cursor
 from jobs.models import ArchiveState, Output, model_label
+from jobs.permissions import output_for, require_delete_right
 from jobs.zips import NothingToZip, zip_response
 from netmind_console.core.file_responses import serve_file
 from netmind_console.core.ids import parse_uuid
+from netmind_console.workspaces import access
+from netmind_console.workspaces.roles import Role
 
 PAGE_SIZE = 30
 MAX_BULK = 500
@@ -44,7 +48,7 @@ GRID_FIELDS = (
 def _after(outputs, cursor):
     created_at, pk = cursor
     # The redundant `created_at <= c` gives the planner an index range to start from: with the OR
-    # alone SQLite walks the owner's index from the newest row down to the cursor.
+    # alone SQLite walks the workspace's index from the newest row down to the cursor.
     return outputs.filter(created_at__lte=created_at).filter(Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk))
 
 
@@ -53,21 +57,25 @@ def _after(outputs, cursor):
 @vary_on_headers("HX-Request")
 def gallery(request):
     filters = GalleryFilters(request.GET)
-    mine = Output.objects.filter(owner=request.user)
+    shown = _workspace_outputs(request)
     if not filters.is_valid():
-        return _render_gallery(request, filters, mine, outputs=[], status=400)
+        return _render_gallery(request, filters, shown, outputs=[], status=400)
     try:
         cursor = parse_cursor(request.GET["after"]) if request.GET.get("after") else None
     except (BadCursor, OverflowError) as error:
-        return _render_gallery(request, filters, mine, outputs=[], error=str(error), status=400)
-    context = _page(request, filters, mine, cursor)
+        return _render_gallery(request, filters, shown, outputs=[], error=str(error), status=400)
+    context = _page(request, filters, shown, cursor)
     if request.htmx and cursor:
         return render(request, "jobs/gallery.html#page", context)
-    return _render_gallery(request, filters, mine, **context)
+    return _render_gallery(request, filters, shown, **context)
 
 
-def _page(request, filters, mine, cursor=None) -> dict:
-    outputs = filters.apply(mine).select_related("job").only(*GRID_FIELDS).order_by("-created_at", "-id")
+def _workspace_outputs(request):
+    return Output.objects.filter(workspace=access.current_workspace(request))
+
+
+def _page(request, filters, shown, cursor=None) -> dict:
+    outputs = filters.apply(shown).select_related("job").only(*GRID_FIELDS).order_by("-created_at", "-id")
     if cursor:
         outputs = _after(outputs, cursor)
     page = list(outputs[: PAGE_SIZE + 1])
@@ -75,9 +83,9 @@ def _page(request, filters, mine, cursor=None) -> dict:
     return {"outputs": page[:PAGE_SIZE], "next_url": next_url}
 
 
-def _render_gallery(request, filters, mine, status=200, **context):
+def _render_gallery(request, filters, shown, status=200, **context):
     """The whole page, or just the results for an htmx filter change; both need the filter choices."""
-    pairs = set(mine.order_by().values_list("model_key", "provider").distinct())
+    pairs = set(shown.order_by().values_list("model_key", "provider").distinct())
     context.update(
         filters=filters,
         has_any=bool(pairs),
@@ -98,7 +106,8 @@ def _next_page_url(request, last_shown) -> str:
 @require_POST
 def toggle_favourite(request, uuid):
     """Sets the star to the state the button asked for, so a double submit cannot flip it back."""
-    output = get_object_or_404(Output.objects.select_related("job").only(*GRID_FIELDS), uuid=uuid, owner=request.user)
+    grid_row = Output.objects.select_related("job").only(*GRID_FIELDS, "workspace")
+    output = output_for(request, uuid, Role.MEMBER, grid_row)
     wanted = request.POST.get("favourite")
     if wanted not in ("0", "1"):
         return HttpResponseBadRequest("The field “favourite” must be 1 (star) or 0 (unstar).", content_type="text/plain")
@@ -130,17 +139,21 @@ def bulk_action(request):
     not_an_id = next((value for value in ids if parse_uuid(value) is None), None)
     if not_an_id is not None:
         return _bulk_error(request, f"“{not_an_id[:40]}” is not an output id.")
-    outputs = Output.objects.filter(owner=request.user, uuid__in=ids).select_related("job").order_by("-created_at", "-id")
+    workspace = access.current_workspace(request)
+    selected = list(Output.objects.filter(workspace=workspace, uuid__in=ids)
+                    .select_related("job", "owner", "workspace").order_by("-created_at", "-id"))
+    missing = {str(parse_uuid(value)) for value in ids} - {str(output.uuid) for output in selected}
+    if missing:  # gone meanwhile, or another workspace's: nothing of the selection is touched
+        return _bulk_error(request, f"“{min(missing)}” is not an output of {workspace.name}.")
     if action == "zip":
         try:
-            return zip_response(outputs)
+            return zip_response(selected)
         except NothingToZip as error:
             return _bulk_error(request, str(error))
+    require_delete_right(request, workspace, {output.owner_id for output in selected})
     if request.POST.get("confirm") != "yes":
-        return render(request, "jobs/gallery.html", {"confirming": list(outputs)})
-    selected = list(outputs)
-    archive.delete_output_files(selected)
-    Output.objects.filter(pk__in=[output.pk for output in selected]).delete()
+        return render(request, "jobs/gallery.html", {"confirming": selected})
+    history.delete_outputs(selected, actor=request.user, request=request)
     messages.success(request, f"Deleted {len(selected)} output{'s' if len(selected) != 1 else ''}.")
     return redirect("jobs:gallery")
 
@@ -149,18 +162,14 @@ def _bulk_error(request, message):
     """The gallery's first page with `message` above the results (autoescaped: it may quote the request), 400."""
     filters = GalleryFilters({})
     filters.is_valid()
-    mine = Output.objects.filter(owner=request.user)
-    return _render_gallery(request, filters, mine, error=message, status=400, **_page(request, filters, mine))
-
-
-def _owned_output(request, uuid) -> Output:
-    return get_object_or_404(Output, uuid=uuid, owner=request.user)
+    shown = _workspace_outputs(request)
+    return _render_gallery(request, filters, shown, error=message, status=400, **_page(request, filters, shown))
 
 
 @login_required
 @require_safe
 def media(request, uuid):
-    output = _owned_output(request, uuid)
+    output = output_for(request, uuid)
     if output.archive_state != ArchiveState.ARCHIVED:
         raise Http404("This output has no local copy yet.")
     return serve_file(request, archive.media_path(output.file), output.content_type, etag=output.sha256)
@@ -169,7 +178,7 @@ def media(request, uuid):
 @login_required
 @require_safe
 def thumbnail(request, uuid):
-    output = _owned_output(request, uuid)
+    output = output_for(request, uuid)
     suffix = output.thumbnail[output.thumbnail.rfind(".") :]
     return serve_file(request, archive.media_path(output.thumbnail), THUMBNAIL_TYPES.get(suffix, ""),
                       etag=f"{output.sha256}-thumbnail")

@@ -109,8 +109,8 @@ def record_outputs(job: Job, snapshot: RemoteSnapshot):
     for position, out in enumerate(snapshot.outputs):
         output, created = Output.objects.get_or_create(
             job=job, position=position,
-            defaults={"owner": job.owner, "kind": out.kind, "remote_url": out.url,
-                      "remote_thumbnail_url": out.thumbnail_url, "model_key": job.model_key,
+            defaults={"workspace_id": job.workspace_id, "owner_id": job.owner_id, "kind": out.kind,
+                      "remote_url": out.url, "remote_thumbnail_url": out.thumbnail_url, "model_key": job.model_key,
                       "provider": job.provider, "created_at": job.finished_at or timezone.now()},
         )
         if created and out.local_path:

@@ -1,14 +1,17 @@
-"""What the pages read about jobs: filtered lists, progress, timelines, toasts and the dashboard summary."""
+"""What the pages read about jobs: filtered lists, progress, timelines, toasts, the dashboard summary and the
+panels jobs adds to the project's pages."""
 
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from jobs import catalogue
+from jobs import catalogue, limits
 from jobs.models import ACTIVE_STATES, TERMINAL_STATES, Job, JobEvent, JobState
+from netmind_console.workspaces import access
 
 
-def jobs_for(user, filters: dict):
-    jobs = Job.objects.filter(owner=user).prefetch_related("outputs")
+def jobs_for(workspace, filters: dict):
+    """The workspace's jobs, a teammate's included (with who submitted them), filtered as the list asks."""
+    jobs = Job.objects.filter(workspace=workspace).select_related("owner").prefetch_related("outputs")
     if filters.get("q"):
         jobs = jobs.filter(prompt__icontains=filters["q"])
     if filters.get("state") == "active":
@@ -20,6 +23,12 @@ def jobs_for(user, filters: dict):
     if filters.get("model"):
         jobs = jobs.filter(model_key=filters["model"])
     return jobs
+
+
+def outputs_of(job: Job):
+    """A job's outputs. They are recorded in the transaction that makes the job succeed (lifecycle.apply_snapshot),
+    so an active job has none: its status fragment, polled every second, is spared the query."""
+    return [] if job.is_active else job.outputs.all()
 
 
 def typical_seconds(model_key: str) -> float:
@@ -46,25 +55,39 @@ def progress_percent(job: Job) -> int:
     return min(95, int(100 * job.elapsed_seconds / max(typical_seconds(job.model_key), 1)))
 
 
-def finished_unnotified(user):
-    """Jobs of this user that finished since the last toast; marks them told (claim, so two tabs agree)."""
-    jobs = list(Job.objects.filter(owner=user, state__in=TERMINAL_STATES, notified_at__isnull=True)
-                .order_by("finished_at")[:5])
+def finished_unnotified(user, workspace):
+    """Jobs this user submitted in the workspace that finished since the last toast; marks them told (claim,
+    so two tabs agree). A teammate's job is theirs to be told about."""
+    jobs = list(Job.objects.filter(workspace=workspace, owner=user, state__in=TERMINAL_STATES,
+                                   notified_at__isnull=True).order_by("finished_at")[:5])
     claimed = Job.objects.filter(pk__in=[j.pk for j in jobs], notified_at__isnull=True).update(notified_at=timezone.now())
     return jobs if claimed else []
 
 
-def storage_stats(user) -> dict:
+def storage_stats(workspace) -> dict:
     """For the settings page; archive.py owns the numbers."""
     from jobs import archive
 
-    return archive.storage_stats(user)
+    return archive.storage_stats(workspace)
 
 
-def dashboard_summary(user) -> dict:
-    jobs = Job.objects.filter(owner=user)
+def dashboard_summary(workspace) -> dict:
+    jobs = Job.objects.filter(workspace=workspace)
     counts = jobs.aggregate(active=Count("id", filter=Q(state__in=ACTIVE_STATES)),
                             succeeded=Count("id", filter=Q(state=JobState.SUCCEEDED)),
                             failed=Count("id", filter=Q(state=JobState.FAILED)))
-    return {"counts": counts, "recent": jobs.prefetch_related("outputs")[:6],
-            "has_accounts": user.provider_accounts.exists()}
+    return {"counts": counts, "recent": jobs.select_related("owner").prefetch_related("outputs")[:6],
+            "has_accounts": workspace.provider_accounts.exists()}
+
+
+# What the project's pages show of jobs (registered in apps.py), for the workspace the request works in.
+def dashboard_panel(request) -> dict:
+    return dashboard_summary(access.current_workspace(request))
+
+
+def settings_panel(request) -> dict:
+    return {"storage": storage_stats(access.current_workspace(request))}
+
+
+def members_panel(request) -> dict:
+    return {"member_usage": limits.monthly_use(access.current_workspace(request))}

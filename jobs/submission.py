@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 from PIL import Image
 
-from jobs import catalogue
+from jobs import catalogue, limits
 from jobs.adapters import ADAPTERS, choose_seed
 from jobs.lifecycle import (
     MAX_SUBMIT_ATTEMPTS,
@@ -40,14 +40,21 @@ MAX_SENDS_THROUGH_PROVIDER_FAULTS = 20
 INPUT_SUFFIXES = {"PNG": ".png", "JPEG": ".jpg", "WEBP": ".webp", "GIF": ".gif"}
 
 
-def create_job(user, spec: catalogue.ModelSpec, values: dict, compare_group=None, submission_key="") -> Job:
-    """Save the job `pending` and queue its submission once the row is committed."""
+def create_job(user, workspace, spec: catalogue.ModelSpec, values: dict, compare_group=None,
+               submission_key="") -> Job:
+    """Save the job `pending` in `workspace` and queue its submission once the row is committed.
+
+    Raises limits.MemberLimitReached (nothing saved, nothing sent) when the submitter is at a monthly limit.
+    """
+    if values["account"].workspace_id != workspace.pk:  # the form's choices are the workspace's: a caller's bug
+        raise ValueError("The provider account belongs to another workspace.")
     adapter = ADAPTERS[spec.adapter]
     seed = choose_seed(values) if spec.has_seed else None
     remote_model, body = adapter.build_request(spec, values, seed)
     with transaction.atomic():
+        limits.check(user, workspace, spec.provider)
         job = Job.objects.create(
-            owner=user, account=values["account"], model_key=spec.key, provider=spec.provider,
+            workspace=workspace, owner=user, account=values["account"], model_key=spec.key, provider=spec.provider,
             adapter=spec.adapter, remote_model=remote_model, prompt=values["prompt"], seed=seed,
             params=_replayable(values), request_body={"config": body}, compare_group=compare_group,
             submission_key=submission_key,
@@ -60,15 +67,17 @@ def create_job(user, spec: catalogue.ModelSpec, values: dict, compare_group=None
     return job
 
 
-def create_job_once(user, spec: catalogue.ModelSpec, values: dict, submission_key: str) -> tuple[Job, bool]:
+def create_job_once(user, workspace, spec: catalogue.ModelSpec, values: dict,
+                    submission_key: str) -> tuple[Job, bool]:
     """The job this submission key already made, or a new one, and whether it is new: a form posted twice (or a
-    request retried with the same key) is one job, decided here so every caller gets the same rule."""
+    request retried with the same key) is one job, decided here so every caller gets the same rule. The key is
+    the submitter's, whatever the workspace: a repeat returns the first job and is never refused by a limit."""
     key = submission_key[:64]
     existing = Job.objects.filter(owner=user, submission_key=key).first() if key else None
     if existing:
         return existing, False
     try:
-        return create_job(user, spec, values, submission_key=key), True
+        return create_job(user, workspace, spec, values, submission_key=key), True
     except IntegrityError:  # the same key posted twice at once: the first one won
         return Job.objects.get(owner=user, submission_key=key), False
 

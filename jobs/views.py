@@ -1,27 +1,31 @@
+import json
 import uuid as uuidlib
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.shortcuts import redirect, render
+from django.utils.http import http_date
+from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from jobs import catalogue, history, selectors, submission, sync
+from jobs import catalogue, history, limits, selectors, submission, sync
 from jobs.forms import CompareForm, JobFilterForm, JobForm
 from jobs.models import Job
-from netmind_console.accounts.models import ProviderAccount
+from jobs.permissions import deletable_job, job_for
+from netmind_console.accounts.models import Provider, ProviderAccount
 from netmind_console.clients.errors import ProviderError
 from netmind_console.core.forms import submitted
 from netmind_console.core.htmx import page_or_partial, polling_fragment
 from netmind_console.core.ids import parse_uuid
+from netmind_console.workspaces import access
+from netmind_console.workspaces.roles import Role
 
 DEFAULT_MODEL = "Qwen/Qwen-Image"
-
-
-def _get_job_for_user(request, uuid) -> Job:
-    return get_object_or_404(Job.objects.select_related("account"), uuid=uuid, owner=request.user)
+# A member at a monthly limit: "not now", distinct from 403's "not with your role"; Retry-After says when.
+LIMIT_REACHED_STATUS = 429
 
 
 def _spec_or_default(key):
@@ -31,14 +35,12 @@ def _spec_or_default(key):
 def _prefill(request, spec):
     """Run again / Use these settings: the earlier job's values, with a new seed unless asked to keep it."""
     source_uuid = parse_uuid(request.GET.get("from"))
-    source = Job.objects.filter(uuid=source_uuid, owner=request.user).first() if source_uuid else None
-    if not source:
+    if not source_uuid:
         return None, spec
+    source = job_for(request, source_uuid, Role.MEMBER)
     spec = _spec_or_default(source.model_key)
     initial = {**source.params, "account": source.account_id}
     if "config_json" in initial:
-        import json
-
         initial["config_json"] = json.dumps(initial["config_json"], indent=2)
     if request.GET.get("seed") == "same" and source.seed is not None:
         initial.update(seed_mode="fixed", seed=source.seed)
@@ -57,116 +59,147 @@ def _render_new(request, form, status=200):
 @vary_on_headers("HX-Request")
 def new_job(request):
     if request.method == "POST":
+        workspace = access.require(request, Role.MEMBER)
         spec = catalogue.get(request.POST.get("model", ""))
         if spec is None:
             return HttpResponse("Unknown model: choose one from the list.", status=400)
-        form = JobForm(request.POST, request.FILES, spec=spec, user=request.user)
+        form = JobForm(request.POST, request.FILES, spec=spec, workspace=workspace)
         if not form.is_valid():
             return _render_new(request, form, status=422)
-        job, _ = submission.create_job_once(request.user, spec, form.cleaned_data,
-                                            request.POST.get("submission_key", ""))
+        try:
+            job, _ = submission.create_job_once(request.user, workspace, spec, form.cleaned_data,
+                                                request.POST.get("submission_key", ""))
+        except limits.MemberLimitReached as refusal:
+            return _limit_reached(request, form, refusal)
         return redirect("jobs:detail", uuid=job.uuid)
     initial, spec = _prefill(request, _spec_or_default(request.GET.get("model")))
-    return _render_new(request, JobForm(initial=initial, spec=spec, user=request.user))
+    workspace = access.require(request, Role.MEMBER)  # after the prefill: the page acts in this workspace
+    return _render_new(request, JobForm(initial=initial, spec=spec, workspace=workspace))
+
+
+def _limit_reached(request, form, refusal):
+    form.add_error(None, str(refusal))
+    response = _render_new(request, form, status=LIMIT_REACHED_STATUS)
+    response["Retry-After"] = http_date(limits.next_reset().timestamp())
+    return response
 
 
 @login_required
+@require_safe
 def model_fields(request):
-    spec = _spec_or_default(request.GET.get("model"))
-    return _render_new(request, JobForm(spec=spec, user=request.user))
+    workspace = access.require(request, Role.MEMBER)
+    return _render_new(request, JobForm(spec=_spec_or_default(request.GET.get("model")), workspace=workspace))
 
 
 @login_required
+@require_safe
 def job_list(request):
+    workspace = access.current_workspace(request)
     filters = JobFilterForm(request.GET or None)
     values = filters.cleaned_data if filters.is_valid() else {}
-    page = Paginator(selectors.jobs_for(request.user, values), 25).get_page(request.GET.get("page"))
+    page = Paginator(selectors.jobs_for(workspace, values), 25).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"page": page, "filters": filters, "query": query.urlencode()}
+    context = {"page": page, "filters": filters, "query": query.urlencode(),
+               "import_accounts": workspace.provider_accounts.filter(provider=Provider.NETMIND)}
     return page_or_partial(request, "jobs/list.html", "job-table", context)
 
 
 @login_required
+@require_safe
 def job_row(request, uuid):
-    job = _get_job_for_user(request, uuid)
+    job = job_for(request, uuid)
     sync.request_sync_if_stale(job)
     return polling_fragment(request, "jobs/list.html#job-row", {"job": job}, finished=not job.is_active)
 
 
 @login_required
+@require_safe
 def job_detail(request, uuid):
-    job = _get_job_for_user(request, uuid)
+    job = job_for(request, uuid)
     return render(request, "jobs/detail.html", _detail_context(job))
 
 
 @login_required
+@require_safe
 def job_status(request, uuid):
-    job = _get_job_for_user(request, uuid)
+    job = job_for(request, uuid)
     sync.request_sync_if_stale(job)
     return polling_fragment(request, "jobs/detail.html#job-status", _detail_context(job), finished=not job.is_active)
 
 
 def _detail_context(job):
     return {"job": job, "spec": catalogue.get(job.model_key), "timeline": selectors.timeline(job),
-            "outputs": job.outputs.all(), "progress": selectors.progress_percent(job)}
+            "outputs": selectors.outputs_of(job), "progress": selectors.progress_percent(job)}
 
 
 @login_required
 def run_again(request, uuid):
-    job = _get_job_for_user(request, uuid)
+    job = job_for(request, uuid, Role.MEMBER)
     same_seed = "&seed=same" if request.GET.get("seed") == "same" else ""
     return redirect(f"/jobs/new/?from={job.uuid}{same_seed}")
 
 
 @login_required
 def delete_job(request, uuid):
-    job = _get_job_for_user(request, uuid)
+    job = deletable_job(request, uuid)
     if request.method != "POST":
         return render(request, "jobs/delete.html", {"job": job})
-    note = history.delete_job(job)
+    note = history.delete_job(job, actor=request.user, request=request)
     messages.success(request, note or "Job deleted, with its files.")
     return redirect("jobs:list")
 
 
 @login_required
 def compare(request):
+    workspace = access.require(request, Role.MEMBER)
     form = CompareForm(submitted(request))
-    accounts = {p: ProviderAccount.objects.filter(owner=request.user, provider=p).first()
-                for p in ("netmind", "apinfer")}
+    accounts = {p: workspace.provider_accounts.filter(provider=p).first() for p in Provider.values}
     if request.method == "POST" and form.is_valid():
-        group = uuidlib.uuid4()
-        missing = [catalogue.get(k).label for k in form.cleaned_data["models"] if not accounts[catalogue.get(k).provider]]
+        specs = [catalogue.get(key) for key in form.cleaned_data["models"]]
+        missing = [spec.label for spec in specs if not accounts[spec.provider]]
         if missing:
             form.add_error("models", f"Add a provider account first for: {', '.join(missing)}.")
         else:
-            for key in form.cleaned_data["models"]:
-                spec = catalogue.get(key)
-                values = {f.name: f.default for f in spec.fields}
-                values.update(prompt=form.cleaned_data["prompt"], account=accounts[spec.provider])
-                submission.create_job(request.user, spec, values, compare_group=group)
+            try:
+                group = _submit_comparison(request, workspace, specs, form.cleaned_data["prompt"], accounts)
+            except limits.MemberLimitReached as refusal:
+                form.add_error(None, str(refusal))
+                return render(request, "jobs/compare.html", {"form": form}, status=LIMIT_REACHED_STATUS)
             return redirect("jobs:compare_results", group=group)
     return render(request, "jobs/compare.html", {"form": form}, status=422 if form.errors else 200)
 
 
+def _submit_comparison(request, workspace, specs, prompt, accounts):
+    """All the models' jobs or none: a limit reached halfway leaves no half comparison behind."""
+    group = uuidlib.uuid4()
+    with transaction.atomic():
+        for spec in specs:
+            values = {f.name: f.default for f in spec.fields}
+            values.update(prompt=prompt, account=accounts[spec.provider])
+            submission.create_job(request.user, workspace, spec, values, compare_group=group)
+    return group
+
+
 @login_required
+@require_safe
 def compare_results(request, group):
-    jobs = Job.objects.filter(owner=request.user, compare_group=group).prefetch_related("outputs").order_by("id")
-    if not jobs:
-        return render(request, "404.html", status=404)
-    return render(request, "jobs/compare_results.html", {"jobs": jobs})
+    first = access.get_for(request, Job.objects.all(), Role.VIEWER, compare_group=group)
+    jobs = Job.objects.filter(workspace_id=first.workspace_id, compare_group=group).prefetch_related("outputs")
+    return render(request, "jobs/compare_results.html", {"jobs": jobs.order_by("id")})
 
 
 @login_required
 @require_POST
 def import_history(request):
+    access.require(request, Role.MEMBER)  # a viewer is refused before the form is read
     account_uuid = parse_uuid(request.POST.get("account"))
-    account = get_object_or_404(ProviderAccount, uuid=account_uuid, owner=request.user,
-                                provider="netmind") if account_uuid else None
-    if account is None:
+    if account_uuid is None:
         return HttpResponse("Choose a NetMind account to import from.", status=400)
+    account = access.get_for(request, ProviderAccount.objects.filter(provider=Provider.NETMIND), Role.MEMBER,
+                             uuid=account_uuid)
     try:
-        count = history.import_history(account)
+        count = history.import_history(account, request.user)
     except ProviderError as error:
         messages.error(request, f"Import stopped: {error.user_message}")
     else:
@@ -175,5 +208,7 @@ def import_history(request):
 
 
 @login_required
+@require_safe
 def finished_toasts(request):
-    return render(request, "jobs/toasts.html", {"jobs": selectors.finished_unnotified(request.user)})
+    jobs = selectors.finished_unnotified(request.user, access.current_workspace(request))
+    return render(request, "jobs/toasts.html", {"jobs": jobs})

@@ -1,7 +1,8 @@
-"""Announce finished jobs to the owner's webhook: a JSON POST signed with HMAC-SHA256, retried on failure.
+"""Announce finished jobs to their workspace's webhook: a JSON POST signed with HMAC-SHA256 (the workspace's
+secret), retried on failure.
 
-Not a provider call: it carries no provider token. The URL is the user's, so it leaves through the client
-for outside URLs: public https addresses only (unless the host is in WEBHOOK_ALLOWED_HOSTS), DNS pinned,
+Not a provider call: it carries no provider token. The URL is a workspace admin's, so it leaves through the
+client for outside URLs: public https addresses only (unless the host is in WEBHOOK_ALLOWED_HOSTS), DNS pinned,
 no redirects, time and size caps. One delivery row is POSTed by one worker at a time: `deliver` claims it
 with a conditional update and a lease; each POST carries the row's id (X-Console-Delivery) so a receiver
 can drop the repeat a lost answer still causes.
@@ -18,9 +19,9 @@ from django.utils import timezone
 
 import netmind_console
 from jobs.models import Job, WebhookDelivery
-from netmind_console.accounts.models import Preferences
 from netmind_console.clients import outside
 from netmind_console.core.backoff import backoff
+from netmind_console.workspaces.models import Workspace
 
 MAX_ATTEMPTS = 6
 TIMEOUT = (3, 10)
@@ -29,7 +30,7 @@ CLAIM_LEASE = timedelta(seconds=60)
 
 
 def queue_for(job: Job) -> WebhookDelivery | None:
-    url = Preferences.objects.filter(user_id=job.owner_id).values_list("webhook_url", flat=True).first()
+    url = Workspace.objects.filter(pk=job.workspace_id).values_list("webhook_url", flat=True).first()
     if not url:
         return None
     return WebhookDelivery.objects.create(job=job, url=url)
@@ -56,10 +57,10 @@ def deliver(delivery_id: int):
     """POST one due delivery, unless another worker holds it: safe to run twice, at the same time too."""
     if not _claim(delivery_id):
         return
-    delivery = WebhookDelivery.objects.select_related("job", "job__owner__preferences").get(pk=delivery_id)
+    delivery = WebhookDelivery.objects.select_related("job__workspace").get(pk=delivery_id)
     body = body_for(delivery.job)
     headers = {"Content-Type": "application/json", "User-Agent": f"NetMindConsole/{netmind_console.__version__}",
-               "X-Console-Signature": signature(delivery.job.owner.preferences.webhook_secret, body),
+               "X-Console-Signature": signature(delivery.job.workspace.webhook_secret, body),
                "X-Console-Delivery": str(delivery.delivery_id)}
     try:
         answer = outside.post(delivery.url, data=body, headers=headers, timeout=TIMEOUT,

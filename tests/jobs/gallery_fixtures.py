@@ -24,6 +24,7 @@ from django.utils import timezone
 from PIL import Image
 
 from jobs.models import ArchiveState, Job, Output
+from netmind_console.workspaces.services import personal_workspace
 
 # --- media files ---------------------------------------------------------------------------------
 
@@ -81,8 +82,11 @@ def console_setup(db):
     outputs are made with the ORM, and the archive tests run (or replace) each task themselves."""
 
 
-def make_job(user, prompt="a red fox in the snow", model_key="Qwen/Qwen-Image", provider="netmind", **fields):
-    return Job.objects.create(owner=user, prompt=prompt, model_key=model_key, provider=provider, adapter="generation", **fields)
+def make_job(user, prompt="a red fox in the snow", model_key="Qwen/Qwen-Image", provider="netmind", workspace=None,
+             **fields):
+    """A job `user` submitted, in `workspace` (default: their personal one)."""
+    return Job.objects.create(workspace=workspace or personal_workspace(user), owner=user, prompt=prompt,
+                              model_key=model_key, provider=provider, adapter="generation", **fields)
 
 
 def make_output(job, kind="image", position=None, **fields):
@@ -90,7 +94,7 @@ def make_output(job, kind="image", position=None, **fields):
         position = job.outputs.count()
     fields.setdefault("created_at", job.created_at)
     return Output.objects.create(
-        job=job, owner=job.owner, kind=kind, position=position, model_key=job.model_key, provider=job.provider, **fields
+        job=job, workspace_id=job.workspace_id, owner=job.owner, kind=kind, position=position, model_key=job.model_key, provider=job.provider, **fields
     )
 
 

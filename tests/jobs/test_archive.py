@@ -13,6 +13,7 @@ from PIL import Image
 from jobs import archive, thumbnails
 from jobs.models import ArchiveState, Output
 from netmind_console.core import queue
+from netmind_console.workspaces.services import personal_workspace
 from tests.jobs.gallery_fixtures import (  # noqa: F401 (fixtures)
     MediaServer,
     _media_server,
@@ -280,7 +281,7 @@ def test_a_local_file_over_the_cap_is_refused(owner, media_root, tmp_path, setti
 # --- storage and deletion ---------------------------------------------------------------------------
 
 
-def test_storage_stats_count_a_shared_file_once(owner, other, media_root):
+def test_storage_stats_count_a_shared_file_once_and_only_the_workspaces_files(owner, other, media_root):
     job = make_job(owner)
     make_archived(job, media_root, png_bytes())
     make_archived(job, media_root, png_bytes())
@@ -288,7 +289,7 @@ def test_storage_stats_count_a_shared_file_once(owner, other, media_root):
     make_output(job)  # pending: not in the archive yet
     make_archived(make_job(other), media_root, png_bytes((1, 2, 3)))
 
-    stats = archive.storage_stats(owner)
+    stats = archive.storage_stats(personal_workspace(owner))
 
     assert stats == {
         "files": 2,

@@ -19,8 +19,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def new_job(user, key="Qwen/Qwen-Image", prompt="a quiet harbour"):
     spec = catalogue.get(key)
     values = {f.name: f.default for f in spec.fields}
-    values.update(prompt=prompt, account=account_of(user, spec.provider))
-    return submission.create_job(user, spec, values)
+    account = account_of(user, spec.provider)
+    values.update(prompt=prompt, account=account)
+    return submission.create_job(user, account.workspace, spec, values)
 
 
 def test_a_create_that_times_out_after_reaching_the_provider_is_adopted_not_sent_twice(owner, settings,
@@ -161,8 +162,8 @@ def test_importing_history_twice_adds_no_duplicates(owner, console_on_sandbox):
     job.delete()  # known remotely, forgotten locally
     account = account_of(owner, "netmind")
 
-    first = history.import_history(account)
-    second = history.import_history(account)
+    first = history.import_history(account, owner)
+    second = history.import_history(account, owner)
 
     assert first >= 1 and second == 0
     remote_ids = list(Job.objects.values_list("remote_id", flat=True))

@@ -9,6 +9,7 @@ from PIL import Image
 from jobs import catalogue, submission
 from jobs.forms import JobForm
 from jobs.models import Job, JobState
+from netmind_console.workspaces.services import personal_workspace
 from tests.fixtures.console import account_of, bad_token_account, wait_until_final
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -92,11 +93,12 @@ def test_posting_the_same_form_twice_makes_one_job_and_one_remote_create(owner_c
 def test_a_repeated_submission_key_returns_the_first_job_and_says_it_is_not_new(owner, console_on_sandbox):
     """The rule lives in the submission module, so the page, the command and an API share it."""
     spec = catalogue.get("Qwen/Qwen-Image")
-    form = JobForm(form_data(owner, spec.key), spec=spec, user=owner)
+    workspace = personal_workspace(owner)
+    form = JobForm(form_data(owner, spec.key), spec=spec, workspace=workspace)
     assert form.is_valid(), form.errors
-    first, first_is_new = submission.create_job_once(owner, spec, form.cleaned_data, "key-1")
-    again, again_is_new = submission.create_job_once(owner, spec, form.cleaned_data, "key-1")
-    other, _ = submission.create_job_once(owner, spec, form.cleaned_data, "key-2")
+    first, first_is_new = submission.create_job_once(owner, workspace, spec, form.cleaned_data, "key-1")
+    again, again_is_new = submission.create_job_once(owner, workspace, spec, form.cleaned_data, "key-1")
+    other, _ = submission.create_job_once(owner, workspace, spec, form.cleaned_data, "key-2")
     assert (first_is_new, again_is_new) == (True, False)
     assert again.pk == first.pk != other.pk
     assert Job.objects.count() == 2

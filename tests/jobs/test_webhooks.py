@@ -1,4 +1,4 @@
-"""Finished jobs announced to the owner's webhook: signed, retried until delivered."""
+"""Finished jobs announced to their workspace's webhook: signed with its secret, retried until delivered."""
 
 import hashlib
 import hmac
@@ -11,13 +11,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.db import OperationalError, connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from jobs import lifecycle, webhooks
 from jobs.models import JobState, WebhookDelivery
-from netmind_console.accounts.models import preferences_for
 from netmind_console.core import queue
+from netmind_console.workspaces.roles import Role
+from netmind_console.workspaces.services import personal_workspace
 from tests.fixtures.console import wait_until_final
+from tests.fixtures.teams import join
+from tests.jobs.team import acme, team_job  # noqa: F401 (fixtures)
 from tests.jobs.test_lifecycle import new_job
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -63,19 +67,26 @@ def field_errors(response, field) -> str:
     return html.unescape(found.group(1)) if found else ""
 
 
+def signature_of(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
 def set_webhook(user, url):
-    prefs = preferences_for(user)
-    prefs.webhook_url = url
-    prefs.save()
-    return prefs
+    """The webhook of the user's personal workspace, where their jobs go."""
+    workspace = personal_workspace(user)
+    workspace.webhook_url = url
+    workspace.save(update_fields=["webhook_url"])
+    return workspace
+
+
+def post_webhook(client, user, url):
+    return client.post(reverse("workspace_webhook", args=[personal_workspace(user).uuid]), {"webhook_url": url})
 
 
 def test_the_announcement_is_saved_with_the_final_state_so_a_worker_dying_after_the_commit_loses_nothing(
         owner, receiver, monkeypatch):
     url, received = receiver
-    prefs = preferences_for(owner)
-    prefs.webhook_url = url
-    prefs.save()
+    set_webhook(owner, url)
     monkeypatch.setattr(queue, "after_commit", lambda send: None)  # nothing queued reaches a worker
     job = new_job(owner)
 
@@ -90,15 +101,12 @@ def test_the_announcement_is_saved_with_the_final_state_so_a_worker_dying_after_
 
 def test_a_finished_job_is_posted_to_the_webhook_with_a_valid_signature(owner, receiver):
     url, received = receiver
-    prefs = preferences_for(owner)
-    prefs.webhook_url = url
-    prefs.save()
+    workspace = set_webhook(owner, url)
 
     job = wait_until_final(new_job(owner))
 
     headers, body = received.received[0]
-    expected = "sha256=" + hmac.new(prefs.webhook_secret.encode(), body, hashlib.sha256).hexdigest()
-    assert headers["X-Console-Signature"] == expected
+    assert headers["X-Console-Signature"] == signature_of(workspace.webhook_secret, body)
     assert headers["X-Console-Delivery"] == str(WebhookDelivery.objects.get(job=job).delivery_id)
     assert json.loads(body)["job"] == {**json.loads(body)["job"], "uuid": str(job.uuid), "state": "succeeded"}
     assert WebhookDelivery.objects.get(job=job).state == "delivered"
@@ -107,9 +115,7 @@ def test_a_finished_job_is_posted_to_the_webhook_with_a_valid_signature(owner, r
 def test_a_failing_webhook_is_retried_later_and_then_delivered(owner, receiver):
     url, received = receiver
     received.answers = [500]
-    prefs = preferences_for(owner)
-    prefs.webhook_url = url
-    prefs.save()
+    set_webhook(owner, url)
 
     job = wait_until_final(new_job(owner))
     delivery = WebhookDelivery.objects.get(job=job)
@@ -128,14 +134,14 @@ def test_no_webhook_is_sent_when_none_is_set(owner, receiver):
     assert not WebhookDelivery.objects.exists()
 
 
-def test_the_settings_page_saves_the_time_zone_and_refuses_a_plain_http_webhook(owner_client, owner):
-    response = owner_client.post("/settings/", {"time_zone": "Europe/Paris", "webhook_url": "http://example.com/h"})
+def test_the_webhook_form_refuses_a_plain_http_webhook_and_saves_an_https_one(owner_client, owner):
+    response = post_webhook(owner_client, owner, "http://example.com/h")
     assert response.status_code == 400
     assert "Use an https:// URL" in response.content.decode()
-    assert preferences_for(owner).time_zone == "UTC"
+    assert personal_workspace(owner).webhook_url == ""
 
-    owner_client.post("/settings/", {"time_zone": "Europe/Paris", "webhook_url": "https://example.com/h"})
-    assert preferences_for(owner).time_zone == "Europe/Paris"
+    post_webhook(owner_client, owner, "https://example.com/h")
+    assert personal_workspace(owner).webhook_url == "https://example.com/h"
 
 
 def test_a_retry_carries_the_same_delivery_id(owner, receiver):
@@ -243,23 +249,37 @@ def test_a_stored_https_webhook_on_a_non_public_address_is_refused_when_sent(own
     ("https://localhost/hook", "it resolves to 127.0.0.1, a loopback address"),
     ("http://127.0.0.1:8000/hook", "Use an https:// URL"),
 ])
-def test_the_settings_page_refuses_a_webhook_inside_the_network(owner_client, owner, url, reason):
+def test_the_webhook_form_refuses_a_webhook_inside_the_network(owner_client, owner, url, reason):
     set_webhook(owner, "https://hooks.example.com/console")
 
-    response = owner_client.post("/settings/", {"time_zone": "Europe/Paris", "webhook_url": url})
+    response = post_webhook(owner_client, owner, url)
 
     assert response.status_code == 400
     assert reason in field_errors(response, "webhook_url")
-    prefs = preferences_for(owner)
-    assert (prefs.time_zone, prefs.webhook_url) == ("UTC", "https://hooks.example.com/console")
+    assert personal_workspace(owner).webhook_url == "https://hooks.example.com/console"
 
 
 def test_a_host_in_webhook_allowed_hosts_may_be_local_and_plain_http(owner_client, owner, receiver):
     url, received = receiver
 
-    response = owner_client.post("/settings/", {"time_zone": "UTC", "webhook_url": url})
+    response = post_webhook(owner_client, owner, url)
 
     assert response.status_code == 302
-    assert preferences_for(owner).webhook_url == url
+    assert personal_workspace(owner).webhook_url == url
     wait_until_final(new_job(owner))
     assert len(received.received) == 1
+
+
+def test_a_teammates_job_is_announced_to_the_team_webhook_signed_with_the_team_secret(acme, owner, other, receiver):
+    url, received = receiver
+    join(acme, other, Role.MEMBER)
+    acme.webhook_url = url
+    acme.save(update_fields=["webhook_url"])
+    set_webhook(other, "https://hooks.example.com/bobs-own")  # bob's personal workspace: not this job's
+
+    job = wait_until_final(team_job(acme, other))
+
+    headers, body = received.received[0]
+    assert headers["X-Console-Signature"] == signature_of(acme.webhook_secret, body)
+    assert json.loads(body)["job"]["uuid"] == str(job.uuid)
+    assert list(WebhookDelivery.objects.values_list("url", flat=True)) == [url]

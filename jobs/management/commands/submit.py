@@ -3,16 +3,20 @@ from pathlib import Path
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 
-from jobs import catalogue, submission
+from jobs import catalogue, limits, submission
 from jobs.forms import JobForm
 from netmind_console.core.commands import name_text, user_named
+from netmind_console.workspaces.commands import add_workspace_option, workspace_for
+from netmind_console.workspaces.roles import Role
 
 
 class Command(BaseCommand):
-    help = "Submit a job as a user and print its UUID. Values go through the same form as the web page."
+    help = ("Submit a job as a user in a workspace and print its UUID. Values go through the same form as the web "
+            "page, and the same member limits.")
 
     def add_arguments(self, parser):
         parser.add_argument("--user", required=True, type=name_text)
+        add_workspace_option(parser)
         parser.add_argument("--model", required=True, help="A catalogue key, or 'custom' with --set model_id=...")
         parser.add_argument("--prompt", required=True)
         parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE")
@@ -21,17 +25,22 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         user = user_named(options["user"])
+        workspace = workspace_for(user, options["workspace"], Role.MEMBER)
         spec = catalogue.get(options["model"])
         if spec is None:
             raise CommandError(f"Unknown model {options['model']!r}. Known: {', '.join([*catalogue.MODELS, 'custom'])}.")
-        form = JobForm(self._data(user, spec, options), self._files(options), spec=spec, user=user)
+        form = JobForm(self._data(workspace, spec, options), self._files(options), spec=spec, workspace=workspace)
         if not form.is_valid():
             problems = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
             raise CommandError(f"Not submitted. {problems}")
-        self.stdout.write(str(submission.create_job(user, spec, form.cleaned_data).uuid))
+        try:
+            job = submission.create_job(user, workspace, spec, form.cleaned_data)
+        except limits.MemberLimitReached as refusal:
+            raise CommandError(f"Not submitted. {refusal}") from None
+        self.stdout.write(str(job.uuid))
 
-    def _data(self, user, spec, options):
-        account = user.provider_accounts.filter(provider=spec.provider).first()
+    def _data(self, workspace, spec, options):
+        account = workspace.provider_accounts.filter(provider=spec.provider).first()
         data = {"model": spec.key, "prompt": options["prompt"], "account": account.pk if account else "",
                 "seed_mode": "random", "config_json": options["config"] or "{}"}
         data.update({f.name: f.default for f in spec.fields if f.default is not None and f.kind != "bool"})
