@@ -26,9 +26,9 @@ class ScheduleInline(admin.TabularInline):
 
 @admin.register(Endpoint)
 class EndpointAdmin(admin.ModelAdmin):
-    list_display = ["name", "owner", "status", "target_instances", "reported_instances", "created_at"]
+    list_display = ["name", "workspace", "owner", "status", "target_instances", "reported_instances", "created_at"]
     list_filter = ["status"]
-    search_fields = ["name", "service_id", "owner__username"]
+    search_fields = ["name", "service_id", "workspace__name", "owner__username"]
     # History is the basis of spend: shown, never edited here.
     inlines = [ScheduleInline, EventInline]
 

@@ -6,11 +6,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from itertools import pairwise
 
+from django.db import transaction
 from django.utils import timezone
 
 from endpoints.flavors import CENT
 from endpoints.models import Endpoint, ScaleIntent, Status
 from endpoints.scaling import apply_scale, request_scale
+from netmind_console.workspaces import audit
 
 # From this share of the monthly budget on, the pages warn; at 1 (all of it) the endpoint is stopped.
 BUDGET_WARNING_SHARE = Decimal("0.8")
@@ -91,5 +93,15 @@ def _budget_key(endpoint: Endpoint, now: datetime):
     return uuid.uuid5(uuid.NAMESPACE_URL, f"budget-stop:{endpoint.uuid}:{now:%Y-%m-%dT%H:%M}")
 
 
-def set_budget(endpoint: Endpoint, monthly_budget_usd: Decimal | None):
-    Endpoint.objects.filter(pk=endpoint.pk).update(monthly_budget_usd=monthly_budget_usd, budget_warned_at=None)
+def set_budget(endpoint: Endpoint, monthly_budget_usd: Decimal | None, *, actor=None, request=None):
+    with transaction.atomic():
+        before = Endpoint.objects.select_for_update().values_list("monthly_budget_usd", flat=True).get(pk=endpoint.pk)
+        Endpoint.objects.filter(pk=endpoint.pk).update(monthly_budget_usd=monthly_budget_usd, budget_warned_at=None)
+        audit.record(endpoint.workspace, actor, "endpoint.budget_changed", endpoint.name,
+                     before={"monthly_budget_usd": _money(before)},
+                     after={"monthly_budget_usd": _money(monthly_budget_usd)}, request=request)
+
+
+def _money(amount: Decimal | None) -> str | None:
+    """JSON has no decimals; a string keeps the cents exact. None is "no budget"."""
+    return None if amount is None else str(amount)

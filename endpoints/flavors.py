@@ -1,4 +1,4 @@
-"""The NetMind accounts a person can run endpoints on, their cached GPU flavors, and what a size costs."""
+"""The NetMind accounts a workspace runs endpoints on, their cached GPU flavors, and what a size costs."""
 
 from dataclasses import dataclass
 from decimal import Decimal
@@ -15,12 +15,13 @@ HOURS_PER_DAY = 24
 HOURS_PER_30_DAYS = 720
 
 
-def netmind_accounts(user):
-    return accounts_for(user, Provider.NETMIND).order_by("created_at", "id")
+def netmind_accounts(workspace):
+    """The workspace's NetMind accounts: the only ones its forms offer, so another workspace's is refused."""
+    return accounts_for(workspace, Provider.NETMIND).order_by("created_at", "id")
 
 
-def default_account(user) -> ProviderAccount | None:
-    return netmind_accounts(user).first()
+def default_account(workspace) -> ProviderAccount | None:
+    return netmind_accounts(workspace).first()
 
 
 def flavors_for(account: ProviderAccount):

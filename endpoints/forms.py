@@ -28,14 +28,21 @@ class LabelledErrorsMixin:
 
 
 class AccountChoiceMixin:
-    """Adds an "Account" chooser only when the user has more than one NetMind account."""
+    """The "Account" field: a chooser when the workspace has several NetMind accounts, else hidden.
 
-    def _add_account_field(self, owner):
-        self.accounts = netmind_accounts(owner)
-        if self.accounts.count() > 1:
-            self.fields["account"] = forms.ModelChoiceField(
-                label="Account", queryset=self.accounts, initial=self.accounts.first(), empty_label=None
-            )
+    Always a field, so an account named in the post that is not one of the workspace's (a forged UUID,
+    or a page rendered in another workspace) is refused, never quietly replaced by the first account.
+    """
+
+    def _add_account_field(self, workspace):
+        self.accounts = netmind_accounts(workspace)
+        several = self.accounts.count() > 1
+        self.fields["account"] = forms.ModelChoiceField(
+            label="Account", queryset=self.accounts, to_field_name="uuid", required=several,
+            initial=self.accounts.first() if several else None, empty_label=None,
+            widget=forms.Select if several else forms.HiddenInput,
+            error_messages={"invalid_choice": "That is not one of this workspace's NetMind accounts."},
+        )
 
     def chosen_account(self):
         return self.cleaned_data.get("account") or self.accounts.first()
@@ -57,10 +64,10 @@ class CreateEndpointForm(LabelledErrorsMixin, AccountChoiceMixin, forms.Form):
     gpus_per_instance = forms.IntegerField(label="GPUs per instance", min_value=1, initial=1)
     create_key = forms.UUIDField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, owner, **kwargs):
+    def __init__(self, *args, workspace, **kwargs):
         super().__init__(*args, **kwargs)
-        self.owner = owner
-        self._add_account_field(owner)
+        self.workspace = workspace
+        self._add_account_field(workspace)
         self.fields["flavor"].queryset = Flavor.objects.filter(
             base_url__in=self.accounts.values("base_url"), listed=True
         )
@@ -68,11 +75,11 @@ class CreateEndpointForm(LabelledErrorsMixin, AccountChoiceMixin, forms.Form):
 
     def clean_name(self):
         name = self.cleaned_data["name"]
-        taken = Endpoint.objects.filter(owner=self.owner, name=name).exclude(status=Status.DELETED)
+        taken = Endpoint.objects.filter(workspace=self.workspace, name=name).exclude(status=Status.DELETED)
         if self.data.get("create_key"):
             taken = taken.exclude(create_key=self.data.get("create_key"))  # a resubmit of the same form
         if taken.exists():
-            raise forms.ValidationError("You already have an endpoint with this name.")
+            raise forms.ValidationError(f"{self.workspace.name} already has an endpoint with this name.")
         return name
 
     def clean_flavor(self):
@@ -146,9 +153,9 @@ class AdoptForm(LabelledErrorsMixin, AccountChoiceMixin, forms.Form):
     service_id = forms.CharField(label="Service id", max_length=100,
                                  validators=[RegexValidator(r"^[A-Za-z0-9_-]+$", "Letters, digits, - and _ only.")])
 
-    def __init__(self, *args, owner, **kwargs):
+    def __init__(self, *args, workspace, **kwargs):
         super().__init__(*args, **kwargs)
-        self._add_account_field(owner)
+        self._add_account_field(workspace)
 
 
 class BudgetForm(LabelledErrorsMixin, forms.Form):

@@ -19,6 +19,7 @@ from netmind_console.accounts.services import client_for_account
 from netmind_console.clients.errors import AmbiguousCreate, NotFound, ProviderError
 from netmind_console.core import claims
 from netmind_console.core.state_changes import change_with_event
+from netmind_console.workspaces import audit
 
 # Where an available service answers, when the provider's endpoint_metadata does not say.
 SERVICE_PATH = "/inference-api/v1/inference_service/"
@@ -76,19 +77,30 @@ def service_url(account: ProviderAccount | None, service_id: str) -> str:
 
 
 def request_create(owner, account: ProviderAccount, flavor: Flavor, *, name: str, instances: int,
-                   gpus_per_instance: int, image_url: str, command: str, port: int, create_key) -> tuple[Endpoint, bool]:
-    """Save the endpoint as pending; returns (endpoint, created). A resubmitted form finds its first row."""
+                   gpus_per_instance: int, image_url: str, command: str, port: int, create_key,
+                   request=None) -> tuple[Endpoint, bool]:
+    """Save the endpoint as pending in the account's workspace; returns (endpoint, created).
+
+    `owner` is the person creating it. A resubmitted form finds its first row.
+    """
     try:
         with transaction.atomic():
             endpoint = Endpoint.objects.create(
-                owner=owner, account=account, create_key=create_key, name=name, flavor=flavor,
-                status=Status.PENDING, target_instances=instances, reported_instances=0,
+                workspace=account.workspace, owner=owner, account=account, create_key=create_key, name=name,
+                flavor=flavor, status=Status.PENDING, target_instances=instances, reported_instances=0,
                 last_nonzero_instances=instances, gpus_per_instance=gpus_per_instance,
                 usd_per_gpu_hour=flavor.usd_per_gpu_hour, image_url=image_url, command=command, port=port,
             )
             record_change(endpoint.pk, Status.PENDING, 0, "Saved; waiting to be sent to the provider")
+            audit.record(endpoint.workspace, owner, "endpoint.created", endpoint.name, after={
+                "flavor": flavor.display_name, "instances": instances, "gpus_per_instance": gpus_per_instance,
+                "usd_per_gpu_hour": str(flavor.usd_per_gpu_hour),
+            }, request=request)
     except IntegrityError:
-        return Endpoint.objects.get(create_key=create_key, owner=owner), False
+        first = Endpoint.objects.filter(create_key=create_key, owner=owner, workspace=account.workspace).first()
+        if first is None:  # the key of a form rendered for someone else, or for another workspace
+            raise EndpointError("This form was already used elsewhere. Reload the page and try again.") from None
+        return first, False
     return endpoint, True
 
 
@@ -154,15 +166,21 @@ def sync_endpoint(endpoint_id: int) -> Endpoint:
     return apply_service(endpoint, service, **extra)
 
 
-def request_delete(endpoint: Endpoint) -> bool:
+def request_delete(endpoint: Endpoint, *, actor=None, request=None) -> bool:
     """Claim the deletion; False when it is already under way or done."""
     if endpoint.status == Status.CREATING:
         raise EndpointError("The create call is still in flight; delete the endpoint once it has an id.")
-    return bool(
-        Endpoint.objects.filter(pk=endpoint.pk, delete_requested_at__isnull=True)
-        .exclude(status__in=[Status.DELETED, Status.CREATING])
-        .update(delete_requested_at=timezone.now())
-    )
+    with transaction.atomic():
+        claimed = bool(
+            Endpoint.objects.filter(pk=endpoint.pk, delete_requested_at__isnull=True)
+            .exclude(status__in=[Status.DELETED, Status.CREATING])
+            .update(delete_requested_at=timezone.now())
+        )
+        if claimed:
+            audit.record(endpoint.workspace, actor, "endpoint.deleted", endpoint.name,
+                         before={"status": endpoint.status, "instances": endpoint.target_instances},
+                         request=request)
+    return claimed
 
 
 def delete_endpoint(endpoint_id: int):
@@ -185,10 +203,13 @@ def delete_endpoint(endpoint_id: int):
     record_change(endpoint.pk, Status.DELETED, 0, "Deleted", deleted_at=timezone.now())
 
 
-def adopt(owner, account: ProviderAccount, service_id: str) -> tuple[Endpoint, bool]:
-    """Start tracking a service created elsewhere; returns (endpoint, created)."""
+def adopt(owner, account: ProviderAccount, service_id: str, *, request=None) -> tuple[Endpoint, bool]:
+    """Start tracking a service created elsewhere, in the account's workspace; returns (endpoint, created).
+
+    `owner` is the person adopting it.
+    """
     service_id = service_id.strip()
-    existing = Endpoint.objects.filter(owner=owner, account=account, service_id=service_id).exclude(
+    existing = Endpoint.objects.filter(workspace=account.workspace, account=account, service_id=service_id).exclude(
         status=Status.DELETED
     ).first()
     if existing:
@@ -197,16 +218,20 @@ def adopt(owner, account: ProviderAccount, service_id: str) -> tuple[Endpoint, b
         service = client.get_service(service_id)
     flavor = known_flavor(account, service.flavor_id)
     deploy = service.deploy_metadata or {}
-    endpoint = Endpoint.objects.create(
-        owner=owner, account=account, name=(service.name or service_id)[:64], description=service.description[:300],
-        flavor=flavor, service_id=service.service_id, status=Status.PENDING,
-        target_instances=service.target_instance_number or 0,
-        last_nonzero_instances=service.target_instance_number or 1,
-        gpus_per_instance=_positive_int(deploy.get("gpu_num"), 1),
-        usd_per_gpu_hour=flavor.usd_per_gpu_hour if flavor else Decimal(0),
-        image_url=str(deploy.get("image_url") or "")[:500], command=str(deploy.get("command") or ""),
-        port=_positive_int(deploy.get("port"), None),
-    )
+    with transaction.atomic():
+        endpoint = Endpoint.objects.create(
+            workspace=account.workspace, owner=owner, account=account, name=(service.name or service_id)[:64],
+            description=service.description[:300], flavor=flavor, service_id=service.service_id,
+            status=Status.PENDING, target_instances=service.target_instance_number or 0,
+            last_nonzero_instances=service.target_instance_number or 1,
+            gpus_per_instance=_positive_int(deploy.get("gpu_num"), 1),
+            usd_per_gpu_hour=flavor.usd_per_gpu_hour if flavor else Decimal(0),
+            image_url=str(deploy.get("image_url") or "")[:500], command=str(deploy.get("command") or ""),
+            port=_positive_int(deploy.get("port"), None),
+        )
+        audit.record(endpoint.workspace, owner, "endpoint.adopted", endpoint.name,
+                     after={"service_id": endpoint.service_id, "instances": endpoint.target_instances},
+                     request=request)
     return apply_service(endpoint, service, "Adopted"), True
 
 

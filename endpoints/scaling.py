@@ -12,6 +12,7 @@ from endpoints.lifecycle import apply_service
 from endpoints.models import MAX_INSTANCES, Endpoint, ScaleIntent, Status
 from netmind_console.accounts.services import client_for_account
 from netmind_console.clients.errors import ProviderError
+from netmind_console.workspaces import audit
 
 
 def check_scalable(endpoint: Endpoint):
@@ -21,21 +22,39 @@ def check_scalable(endpoint: Endpoint):
         raise EndpointError("This endpoint does not exist at the provider yet; it cannot be scaled.")
 
 
-def request_scale(endpoint: Endpoint, target: int, key, reason=ScaleIntent.Reason.MANUAL,
-                  note: str = "") -> tuple[ScaleIntent, bool]:
-    """Save the wish to run `target` instances; returns (intent, created). The same key is the same wish."""
+def request_scale(endpoint: Endpoint, target: int, key, reason=ScaleIntent.Reason.MANUAL, note: str = "", *,
+                  actor=None, request=None) -> tuple[ScaleIntent, bool]:
+    """Save the wish to run `target` instances; returns (intent, created). The same key is the same wish.
+
+    The audit row is written with the wish, where the person (`actor`; None for the budget and schedule
+    sweeps) is known: the task that sends it later takes ids only.
+    """
     check_scalable(endpoint)
     if not 0 <= target <= MAX_INSTANCES:
         raise EndpointError(f"An endpoint runs between 0 and {MAX_INSTANCES} instances.")
     try:
         with transaction.atomic():
             intent = ScaleIntent.objects.create(endpoint=endpoint, key=key, target=target, reason=reason, note=note)
+            if not _already_satisfied(endpoint, target):
+                audit.record(endpoint.workspace, actor, _audit_action(endpoint, target, reason), endpoint.name,
+                             before={"instances": endpoint.target_instances}, after={"instances": target},
+                             request=request)
     except IntegrityError:
         intent = ScaleIntent.objects.filter(key=key, endpoint=endpoint).first()
         if intent is None:  # the key of a form rendered for another endpoint
             raise EndpointError("This form belongs to another endpoint's page. Reload the page and try again.")
         return intent, False
     return intent, True
+
+
+def _audit_action(endpoint: Endpoint, target: int, reason) -> str:
+    if reason == ScaleIntent.Reason.BUDGET:
+        return "endpoint.budget_stop"
+    if reason == ScaleIntent.Reason.SCHEDULE:
+        return "endpoint.schedule_edge"
+    if target == 0:
+        return "endpoint.stopped"
+    return "endpoint.started" if endpoint.target_instances == 0 else "endpoint.scaled"
 
 
 def apply_scale(intent_id: int):
@@ -46,7 +65,7 @@ def apply_scale(intent_id: int):
         return
     intent = ScaleIntent.objects.select_related("endpoint__account").get(pk=intent_id)
     endpoint = intent.endpoint
-    if _already_satisfied(endpoint, intent) or _superseded(intent):
+    if _already_satisfied(endpoint, intent.target) or _superseded(intent):
         _finish_intent(intent, ScaleIntent.State.SKIPPED)
         return
     try:
@@ -64,9 +83,9 @@ def apply_scale(intent_id: int):
     _finish_intent(intent, ScaleIntent.State.SENT)
 
 
-def _already_satisfied(endpoint: Endpoint, intent: ScaleIntent) -> bool:
+def _already_satisfied(endpoint: Endpoint, target: int) -> bool:
     """Two tabs asking for the same number send one call; after a failed deploy, asking again retries."""
-    return endpoint.target_instances == intent.target and endpoint.status != Status.UNAVAILABLE
+    return endpoint.target_instances == target and endpoint.status != Status.UNAVAILABLE
 
 
 def _superseded(intent: ScaleIntent) -> bool:

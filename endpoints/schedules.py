@@ -1,10 +1,15 @@
-"""Weekly windows: at a window's start the endpoint scales to its instances, at its end to 0, in the owner's zone."""
+"""Weekly windows: at a window's start the endpoint scales to its instances, at its end to 0.
+
+The wall-clock times are in the zone of the endpoint's creator (`endpoint.owner`), whoever in the workspace
+added the window: one zone per endpoint, so its edges do not move when another member looks or edits.
+"""
 
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -13,6 +18,7 @@ from endpoints.errors import EndpointError
 from endpoints.models import Endpoint, EndpointSchedule, ScaleIntent, Status
 from endpoints.scaling import apply_scale, request_scale
 from netmind_console.accounts.models import preferences_for
+from netmind_console.workspaces import audit
 
 # A scale call that failed at a window edge is tried again by each minute's sweep for this long, then
 # left failed (the page shows why) until the next edge. The sweep's one-minute beat paces the retries.
@@ -165,15 +171,40 @@ def overlapping_window(endpoint: Endpoint, weekdays: str, start: time, end: time
 
 
 def add_schedule(endpoint: Endpoint, *, weekdays: str, start_time: time, end_time: time, instances: int,
-                 now: datetime | None = None) -> EndpointSchedule:
+                 now: datetime | None = None, actor=None, request=None) -> EndpointSchedule:
     now = now or timezone.now()
-    return EndpointSchedule.objects.create(endpoint=endpoint, weekdays=weekdays, start_time=start_time,
-                                           end_time=end_time, instances=instances, active_since=now, created_at=now)
+    with transaction.atomic():
+        schedule = EndpointSchedule.objects.create(endpoint=endpoint, weekdays=weekdays, start_time=start_time,
+                                                   end_time=end_time, instances=instances, active_since=now,
+                                                   created_at=now)
+        _audit_window(schedule, actor, request, after=_window_facts(schedule))
+    return schedule
 
 
-def set_schedule_enabled(schedule: EndpointSchedule, enabled: bool, now: datetime | None = None):
+def set_schedule_enabled(schedule: EndpointSchedule, enabled: bool, now: datetime | None = None, *, actor=None,
+                         request=None):
     """Resuming counts from now: the edges missed while paused are not replayed."""
     fields = {"enabled": enabled}
     if enabled and not schedule.enabled:
         fields["active_since"] = now or timezone.now()
-    EndpointSchedule.objects.filter(pk=schedule.pk).update(**fields)
+    with transaction.atomic():
+        EndpointSchedule.objects.filter(pk=schedule.pk).update(**fields)
+        _audit_window(schedule, actor, request, before=_window_facts(schedule),
+                      after={**_window_facts(schedule), "enabled": enabled})
+
+
+def remove_schedule(schedule: EndpointSchedule, *, actor=None, request=None):
+    with transaction.atomic():
+        _audit_window(schedule, actor, request, before=_window_facts(schedule))
+        schedule.delete()
+
+
+def _window_facts(schedule: EndpointSchedule) -> dict:
+    return {"window": window_label(schedule), "instances": schedule.instances, "enabled": schedule.enabled}
+
+
+def _audit_window(schedule: EndpointSchedule, actor, request, *, before=None, after=None):
+    """One action for a window added (no before), changed, or removed (no after)."""
+    endpoint = schedule.endpoint
+    audit.record(endpoint.workspace, actor, "endpoint.schedule_changed", endpoint.name, before=before, after=after,
+                 request=request)

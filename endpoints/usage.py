@@ -1,4 +1,7 @@
-"""The usage page's figures: what each endpoint cost per local day, and the Apinfer credits beside them."""
+"""The usage page's figures for one workspace: what each endpoint cost per local day, and the Apinfer credits.
+
+Days run midnight to midnight in the zone of the person reading the page, whoever created the endpoints.
+"""
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -47,11 +50,11 @@ class Usage:
         return sum(self.credits, Decimal(0))
 
 
-def usage(owner, now: datetime, zone: ZoneInfo, day_count: int = USAGE_DAYS) -> Usage:
+def usage(workspace, now: datetime, zone: ZoneInfo, day_count: int = USAGE_DAYS) -> Usage:
     today = now.astimezone(zone).date()
     days = [today - timedelta(days=back) for back in range(day_count - 1, -1, -1)]
-    return Usage(days=days, spend=daily_spend(owner, days, zone, now),
-                 credits=daily_apinfer_credits(owner, days, zone))
+    return Usage(days=days, spend=daily_spend(workspace, days, zone, now),
+                 credits=daily_apinfer_credits(workspace, days, zone))
 
 
 def _day_start(day: date, zone: ZoneInfo) -> datetime:
@@ -59,13 +62,13 @@ def _day_start(day: date, zone: ZoneInfo) -> datetime:
     return instant(day, time(0), zone)
 
 
-def daily_spend(owner, days: list[date], zone: ZoneInfo, now: datetime) -> list[tuple[Endpoint, list[Decimal]]]:
+def daily_spend(workspace, days: list[date], zone: ZoneInfo, now: datetime) -> list[tuple[Endpoint, list[Decimal]]]:
     since = _day_start(days[0], zone)
     bounds = [_day_start(day, zone) for day in days] + [_day_start(days[-1] + timedelta(days=1), zone)]
     events_by_endpoint = {}
-    for event in _events_in(owner, since, now):
+    for event in _events_in(workspace, since, now):
         events_by_endpoint.setdefault(event.endpoint_id, []).append(event)
-    endpoints = Endpoint.objects.filter(owner=owner, pk__in=events_by_endpoint).order_by("name", "id")
+    endpoints = Endpoint.objects.filter(workspace=workspace, pk__in=events_by_endpoint).order_by("name", "id")
     rows = []
     for endpoint in endpoints:
         events = events_by_endpoint[endpoint.pk]
@@ -75,12 +78,12 @@ def daily_spend(owner, days: list[date], zone: ZoneInfo, now: datetime) -> list[
     return rows
 
 
-def _events_in(owner, since: datetime, until: datetime):
-    """The owner's events inside the period, plus each endpoint's last one before it (still in force)."""
-    in_force = Endpoint.objects.filter(owner=owner).annotate(
+def _events_in(workspace, since: datetime, until: datetime):
+    """The workspace's events inside the period, plus each endpoint's last one before it (still in force)."""
+    in_force = Endpoint.objects.filter(workspace=workspace).annotate(
         opening=Subquery(EndpointEvent.objects.filter(endpoint=OuterRef("pk"), at__lt=since)
                          .order_by("-at", "-id").values("pk")[:1])
     ).exclude(opening=None).values("opening")
-    return EndpointEvent.objects.filter(endpoint__owner=owner).filter(
+    return EndpointEvent.objects.filter(endpoint__workspace=workspace).filter(
         Q(at__gte=since, at__lt=until) | Q(pk__in=in_force)
     ).order_by("endpoint_id", "at", "id")

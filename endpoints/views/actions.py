@@ -9,18 +9,19 @@ from endpoints import budgets, flavors, lifecycle, scaling, tasks
 from endpoints.errors import EndpointError
 from endpoints.forms import BudgetForm, DeleteForm, ScaleForm, TryItForm
 from endpoints.try_it import try_it as try_endpoint
-from endpoints.views.common import get_endpoint_for_user, render_detail
+from endpoints.views.common import get_endpoint, render_detail
 from netmind_console.clients.errors import ProviderError
 from netmind_console.core.forms import submitted
 from netmind_console.core.htmx import page_or_partial
 from netmind_console.core.queue import enqueue
+from netmind_console.workspaces.roles import Role
 
 
 @login_required
 @require_POST
 def scale(request, uuid):
     """The intent key is checked by scaling.request_scale: a repeated post is the same wish, sent once."""
-    endpoint = get_endpoint_for_user(request, uuid)
+    endpoint = get_endpoint(request, uuid, Role.MEMBER)
     form = ScaleForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(message for errors in form.errors.values() for message in errors))
@@ -29,7 +30,8 @@ def scale(request, uuid):
     if target > endpoint.target_instances and not form.cleaned_data["confirmed"]:
         return _confirm_scale_up(request, endpoint, target, form.cleaned_data["intent_key"])
     try:
-        intent, created = scaling.request_scale(endpoint, target, form.cleaned_data["intent_key"])
+        intent, created = scaling.request_scale(endpoint, target, form.cleaned_data["intent_key"],
+                                                actor=request.user, request=request)
     except EndpointError as error:
         messages.error(request, str(error))
         return redirect("endpoints:detail", uuid=endpoint.uuid)
@@ -54,11 +56,11 @@ def _confirm_scale_up(request, endpoint, target, intent_key):
 
 @login_required
 def delete(request, uuid):
-    endpoint = get_endpoint_for_user(request, uuid)
+    endpoint = get_endpoint(request, uuid, Role.ADMIN)
     form = DeleteForm(submitted(request), endpoint=endpoint)
     if request.method == "POST" and form.is_valid():
         try:
-            if lifecycle.request_delete(endpoint):
+            if lifecycle.request_delete(endpoint, actor=request.user, request=request):
                 enqueue(tasks.delete_endpoint, endpoint.pk, group=tasks.GROUP)
                 messages.success(request, f"Deleting {endpoint.name}. Its history and spend stay here.")
         except EndpointError as error:
@@ -71,19 +73,19 @@ def delete(request, uuid):
 @login_required
 @require_POST
 def set_budget(request, uuid):
-    endpoint = get_endpoint_for_user(request, uuid)
+    endpoint = get_endpoint(request, uuid, Role.ADMIN)
     form = BudgetForm(request.POST)
     if not form.is_valid():
         return render_detail(request, endpoint, status=400, budget_form=form)
     budget = form.cleaned_data["monthly_budget_usd"]
-    budgets.set_budget(endpoint, budget)
+    budgets.set_budget(endpoint, budget, actor=request.user, request=request)
     messages.success(request, f"Monthly budget set to ${budget}." if budget else "Budget removed.")
     return redirect("endpoints:detail", uuid=endpoint.uuid)
 
 
 @login_required
 def try_it(request, uuid):
-    endpoint = get_endpoint_for_user(request, uuid)
+    endpoint = get_endpoint(request, uuid, Role.MEMBER)
     form = TryItForm(submitted(request))
     context = {"endpoint": endpoint, "form": form}
     status = 200

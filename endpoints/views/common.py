@@ -1,25 +1,47 @@
-"""What several endpoint pages share: finding the person's endpoint, the chosen account, the detail context."""
+"""What several endpoint pages share: finding an endpoint the caller may act on, the chosen account, the detail
+context."""
 
 import uuid
 
-from django.shortcuts import get_object_or_404, render
+from django.http import HttpResponseBadRequest
+from django.shortcuts import render
 from django.utils import timezone
 
 from endpoints import budgets, flavors, schedules
 from endpoints.forms import BudgetForm, ScheduleForm
 from endpoints.models import MAX_INSTANCES, Endpoint, ScaleIntent
 from netmind_console.core.ids import parse_uuid
+from netmind_console.workspaces import access
+
+FOREIGN_ACCOUNT = "Account: that is not one of this workspace's NetMind accounts."
 
 
-def get_endpoint_for_user(request, uuid) -> Endpoint:
-    return get_object_or_404(Endpoint.objects.select_related("flavor", "account"), uuid=uuid, owner=request.user)
+def get_endpoint(request, uuid, minimum) -> Endpoint:
+    """The endpoint, if the caller holds `minimum` in its workspace: 404 for a non-member, 403 below it."""
+    return access.get_for(request, Endpoint.objects.select_related("flavor", "account"), minimum, uuid=uuid)
 
 
-def chosen_account(request):
-    """The account named by ?account=<uuid>, else the user's first NetMind account."""
-    accounts = flavors.netmind_accounts(request.user)
-    chosen = accounts.filter(uuid=parse_uuid(request.GET.get("account") or request.POST.get("account"))).first()
-    return chosen or accounts.first(), accounts
+class ForeignAccount(Exception):
+    """The request names an account the current workspace does not have."""
+
+
+def chosen_account(request, workspace):
+    """The workspace's NetMind account named by `account` (query or post), else its first; and all of them.
+
+    Raises ForeignAccount for a named account that is not the workspace's, rather than quietly using another.
+    """
+    accounts = flavors.netmind_accounts(workspace)
+    named = request.POST.get("account") or request.GET.get("account")
+    if not named:
+        return accounts.first(), accounts
+    chosen = accounts.filter(uuid=parse_uuid(named)).first()
+    if chosen is None:
+        raise ForeignAccount
+    return chosen, accounts
+
+
+def foreign_account_refused():
+    return HttpResponseBadRequest(FOREIGN_ACCOUNT, content_type="text/plain")
 
 
 def render_detail(request, endpoint, status=200, **extra):
@@ -50,6 +72,7 @@ def detail_context(endpoint, **extra):
 
 
 def _schedule_context(endpoint):
+    # Windows act in their creator's zone (schedules.py), so the page shows them in it, whoever reads it.
     zone = schedules.user_zone(endpoint.owner)
     windows = schedules.next_edges(endpoint, timezone.now(), zone)
     upcoming = [(schedule, edge) for schedule, edge in windows if edge]

@@ -9,13 +9,16 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from endpoints import flavors, lifecycle, tasks
+from endpoints.errors import EndpointError
 from endpoints.forms import AdoptForm, CreateEndpointForm
 from endpoints.models import Flavor
-from endpoints.views.common import chosen_account
+from endpoints.views.common import ForeignAccount, chosen_account, foreign_account_refused
 from netmind_console.clients.errors import NotFound, ProviderError
 from netmind_console.core.forms import submitted
 from netmind_console.core.htmx import page_or_partial
 from netmind_console.core.queue import enqueue
+from netmind_console.workspaces import access
+from netmind_console.workspaces.roles import Role
 
 # Column label -> sort key (None: not sortable). A second click on the price sorts the other way.
 FLAVOR_COLUMNS = [("GPU", "gpu"), ("Region", "region"), ("CUDA", None), ("USD per GPU-hour", "price"),
@@ -33,7 +36,10 @@ FLAVOR_SORTS = {
 @login_required
 @require_GET
 def flavor_list(request):
-    account, accounts = chosen_account(request)
+    try:
+        account, accounts = chosen_account(request, access.require(request, Role.VIEWER))
+    except ForeignAccount:
+        return foreign_account_refused()
     sort = request.GET.get("sort") if request.GET.get("sort") in FLAVOR_SORTS else "gpu"
     listed = flavors.flavors_for(account).order_by(*FLAVOR_SORTS[sort]) if account else Flavor.objects.none()
     context = {"flavors": listed, "account": account, "accounts": accounts, "sort": sort,
@@ -59,7 +65,11 @@ def _flavor_columns(sort, account):
 @login_required
 @require_POST
 def refresh_flavors(request):
-    account, _ = chosen_account(request)
+    """An admin's, like creating: only the people who create endpoints need fresh prices, and it calls out."""
+    try:
+        account, _ = chosen_account(request, access.require(request, Role.ADMIN))
+    except ForeignAccount:
+        return foreign_account_refused()
     if account is None:
         messages.error(request, "Add a NetMind account on the Settings page first.")
     else:
@@ -74,22 +84,27 @@ def refresh_flavors(request):
 
 @login_required
 def endpoint_new(request):
-    account, _ = chosen_account(request)
+    workspace = access.require(request, Role.ADMIN)
+    account = flavors.default_account(workspace)
     if account and not flavors.flavors_for(account).exists():
         _fetch_flavors_quietly(request, account)
-    form = CreateEndpointForm(submitted(request), owner=request.user)
+    form = CreateEndpointForm(submitted(request), workspace=workspace)
     if request.method == "POST" and form.is_valid():
-        endpoint, created = lifecycle.request_create(
-            request.user, form.chosen_account(), form.cleaned_data["flavor"],
-            name=form.cleaned_data["name"], instances=form.cleaned_data["instances"],
-            gpus_per_instance=form.cleaned_data["gpus_per_instance"], image_url=form.cleaned_data["image_url"],
-            command=form.cleaned_data["command"], port=form.cleaned_data["port"],
-            create_key=form.cleaned_data["create_key"],
-        )
-        if created:
-            enqueue(tasks.submit_endpoint, endpoint.pk, group=tasks.GROUP)
-            messages.success(request, f"Creating {endpoint.name}. It starts in a minute or two.")
-        return redirect("endpoints:detail", uuid=endpoint.uuid)
+        try:
+            endpoint, created = lifecycle.request_create(
+                request.user, form.chosen_account(), form.cleaned_data["flavor"],
+                name=form.cleaned_data["name"], instances=form.cleaned_data["instances"],
+                gpus_per_instance=form.cleaned_data["gpus_per_instance"], image_url=form.cleaned_data["image_url"],
+                command=form.cleaned_data["command"], port=form.cleaned_data["port"],
+                create_key=form.cleaned_data["create_key"], request=request,
+            )
+        except EndpointError as error:
+            form.add_error(None, str(error))
+        else:
+            if created:
+                enqueue(tasks.submit_endpoint, endpoint.pk, group=tasks.GROUP)
+                messages.success(request, f"Creating {endpoint.name}. It starts in a minute or two.")
+            return redirect("endpoints:detail", uuid=endpoint.uuid)
     status = 400 if form.is_bound else 200
     return render(request, "endpoints/new.html", {"form": form, "has_account": account is not None}, status=status)
 
@@ -104,18 +119,19 @@ def _fetch_flavors_quietly(request, account):
 @login_required
 @require_GET
 def cost_preview(request):
-    form = CreateEndpointForm(request.GET, owner=request.user)
+    form = CreateEndpointForm(request.GET, workspace=access.require(request, Role.ADMIN))
     form.is_valid()  # only to clean the fields the cost needs; other errors are not shown here
     return render(request, "endpoints/new.html#cost", {"form": form})
 
 
 @login_required
 def adopt(request):
-    form = AdoptForm(submitted(request), owner=request.user)
+    form = AdoptForm(submitted(request), workspace=access.require(request, Role.ADMIN))
     if request.method == "POST" and form.is_valid():
         account = form.chosen_account()
         try:
-            endpoint, created = lifecycle.adopt(request.user, account, form.cleaned_data["service_id"])
+            endpoint, created = lifecycle.adopt(request.user, account, form.cleaned_data["service_id"],
+                                                request=request)
         except NotFound:
             form.add_error("service_id", "The provider has no service with this id on this account.")
         except ProviderError as error:

@@ -6,15 +6,18 @@ from django.views.decorators.http import require_GET
 
 from endpoints import budgets, lifecycle, tasks
 from endpoints.models import Endpoint
-from endpoints.views.common import detail_context, get_endpoint_for_user, render_detail
+from endpoints.views.common import detail_context, get_endpoint, render_detail
 from netmind_console.core.htmx import polling_fragment
 from netmind_console.core.queue import enqueue
+from netmind_console.workspaces import access
+from netmind_console.workspaces.roles import Role
 
 
 @login_required
 @require_GET
 def endpoint_list(request):
-    endpoints = list(Endpoint.objects.filter(owner=request.user).select_related("flavor"))
+    workspace = access.require(request, Role.VIEWER)
+    endpoints = list(Endpoint.objects.filter(workspace=workspace).select_related("flavor"))
     for endpoint in endpoints:
         endpoint.spend_so_far = budgets.spend(endpoint)
     return render(request, "endpoints/list.html", {"endpoints": endpoints})
@@ -31,7 +34,7 @@ def endpoint_row(request, uuid):
 @login_required
 @require_GET
 def endpoint_detail(request, uuid):
-    return render_detail(request, get_endpoint_for_user(request, uuid))
+    return render_detail(request, get_endpoint(request, uuid, Role.VIEWER))
 
 
 @login_required
@@ -49,7 +52,7 @@ def endpoint_status(request, uuid):
 
 def _polled_endpoint(request, uuid) -> Endpoint:
     """Someone is watching: ask for a fresh GET (one per endpoint however many tabs poll)."""
-    endpoint = get_endpoint_for_user(request, uuid)
+    endpoint = get_endpoint(request, uuid, Role.VIEWER)
     if not endpoint.is_settled and lifecycle.claim_sync(endpoint):
         enqueue(tasks.sync_endpoint, endpoint.pk, group=tasks.GROUP)
         endpoint.refresh_from_db()

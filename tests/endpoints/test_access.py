@@ -34,7 +34,7 @@ def test_an_admin_is_no_exception(client, admin, running):
 def test_the_list_shows_only_my_endpoints(client, other, running):
     client.force_login(other)
     page = client.get(reverse("endpoints:list")).content.decode()
-    assert running.name not in page and "No endpoints yet" in page
+    assert running.name not in page and "No endpoints in bob yet" in page
 
 
 @pytest.mark.parametrize("name", PAGES)

@@ -1,10 +1,9 @@
 import uuid
 
 from endpoints import lifecycle
-from endpoints.flavors import default_account
 from endpoints.models import Endpoint
 
-from .conftest import RTX_4090, create_endpoint, wait_until_settled
+from .conftest import RTX_4090, create_endpoint, netmind_account_of, wait_until_settled
 
 
 def test_refreshing_flavors_caches_prices_and_marks_the_sold_out_one(account, flavors):
@@ -52,8 +51,8 @@ def test_a_create_the_provider_refuses_is_rejected_with_its_message(owner, rtx):
 def test_adopting_a_service_by_id_tracks_it_once(owner, running, sandbox):
     service_id = running.service_id
     running.delete()
-    adopted, created = lifecycle.adopt(owner, default_account(owner), service_id)
-    again, created_again = lifecycle.adopt(owner, default_account(owner), service_id)
+    adopted, created = lifecycle.adopt(owner, netmind_account_of(owner), service_id)
+    again, created_again = lifecycle.adopt(owner, netmind_account_of(owner), service_id)
     assert created and not created_again and adopted.pk == again.pk
     assert adopted.status == "available" and adopted.reported_instances == 1
     assert adopted.flavor.flavor_id == RTX_4090 and str(adopted.usd_per_gpu_hour) == "0.3000"

@@ -89,7 +89,7 @@ def test_a_name_already_in_use_is_refused(owner_client, valid):
     owner_client.post(NEW, valid)
     response = owner_client.post(NEW, {**valid, "create_key": str(uuid.uuid4())})
     assert response.status_code == 400
-    assert "Name: You already have an endpoint with this name." in response.content.decode()
+    assert "Name: alice already has an endpoint with this name." in response.content.decode()
 
 
 def test_the_cost_preview_shows_hour_day_and_30_days(owner_client, valid):

@@ -10,6 +10,8 @@ from django.utils import timezone
 from endpoints import budgets, schedules, sweeps, tasks
 from endpoints.models import Endpoint, EndpointSchedule, ScaleIntent
 from netmind_console.accounts.models import preferences_for
+from netmind_console.workspaces.models import AuditEntry
+from netmind_console.workspaces.services import personal_workspace
 
 from .conftest import remote_calls
 
@@ -55,6 +57,9 @@ def test_a_window_scales_up_at_its_start_and_to_zero_at_its_end(running, in_berl
     running.refresh_from_db()
     assert running.target_instances == 0 and remote_calls(sandbox, "PUT") == 2
     assert running.events.last().note == "Schedule Mon–Fri 09:00–19:00: stopped at the end of the window"
+    edges = AuditEntry.objects.filter(action="endpoint.schedule_edge").order_by("at", "id")
+    assert [(edge.actor_name, edge.before, edge.after) for edge in edges] == [
+        ("system", {"instances": 1}, {"instances": 2}), ("system", {"instances": 2}, {"instances": 0})]
 
 
 def test_running_the_sweep_twice_at_a_window_edge_sends_one_remote_call(running, in_berlin, sandbox):
@@ -150,8 +155,8 @@ def test_a_start_in_the_repeated_hour_happens_the_first_time_only():
 @pytest.fixture
 def stopped(owner):
     """An endpoint row with a service id: enough for the page and the forms, no remote calls."""
-    return Endpoint.objects.create(owner=owner, name="night", status="stopped", service_id="svc-1",
-                                   target_instances=0)
+    return Endpoint.objects.create(owner=owner, workspace=personal_workspace(owner), name="night", status="stopped",
+                                   service_id="svc-1", target_instances=0)
 
 
 def test_the_page_shows_the_next_action_in_the_users_time_zone(owner_client, owner, stopped):
@@ -229,7 +234,8 @@ def test_bob_gets_404_on_every_schedule_url_of_alices_endpoint(client, other, st
 
 
 def test_a_window_of_another_endpoint_is_404_under_this_one(owner_client, owner, stopped):
-    elsewhere = Endpoint.objects.create(owner=owner, name="day", status="stopped", service_id="svc-2")
+    elsewhere = Endpoint.objects.create(owner=owner, workspace=personal_workspace(owner), name="day", status="stopped",
+                                        service_id="svc-2")
     schedule = office_hours(elsewhere)
     url = reverse("endpoints:schedule_delete", args=[stopped.uuid, schedule.uuid])
     assert owner_client.post(url).status_code == 404 and EndpointSchedule.objects.filter(pk=schedule.pk).exists()

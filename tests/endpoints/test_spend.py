@@ -8,14 +8,16 @@ import pytest
 from endpoints import budgets
 from endpoints.flavors import cost_of
 from endpoints.models import Endpoint, EndpointEvent
+from netmind_console.workspaces.services import personal_workspace
 
 T0 = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def endpoint(owner):
-    return Endpoint.objects.create(owner=owner, name="billed", status="available", gpus_per_instance=2,
-                                   usd_per_gpu_hour=Decimal("0.30"), service_id="s1", created_at=T0)
+    return Endpoint.objects.create(owner=owner, workspace=personal_workspace(owner), name="billed",
+                                   status="available", gpus_per_instance=2, usd_per_gpu_hour=Decimal("0.30"),
+                                   service_id="s1", created_at=T0)
 
 
 def event(endpoint, hours, status, instances, price="0.30", gpus=2):

@@ -4,10 +4,9 @@ from decimal import Decimal
 from django.utils import timezone
 
 from endpoints import budgets, lifecycle, tasks
-from endpoints.flavors import default_account
 from endpoints.models import Endpoint, EndpointEvent
 
-from .conftest import create_endpoint, remote_calls
+from .conftest import create_endpoint, netmind_account_of, remote_calls
 
 
 def test_the_sweep_brings_an_initializing_endpoint_up_to_date(owner, rtx):
@@ -22,7 +21,7 @@ def test_the_sweep_brings_an_initializing_endpoint_up_to_date(owner, rtx):
 
 def test_the_sweep_sends_a_create_that_was_left_pending(owner, rtx, sandbox):
     endpoint, _ = lifecycle.request_create(
-        owner, default_account(owner), rtx, name="left", instances=1, gpus_per_instance=1,
+        owner, netmind_account_of(owner), rtx, name="left", instances=1, gpus_per_instance=1,
         image_url="python:3.10-slim", command="", port=8080, create_key=None,
     )
     Endpoint.objects.filter(pk=endpoint.pk).update(created_at=timezone.now() - timedelta(minutes=2))

@@ -12,14 +12,15 @@ from endpoints import usage
 from endpoints.models import Endpoint, EndpointEvent
 from jobs.models import Job
 from netmind_console.accounts.models import preferences_for
+from netmind_console.workspaces.services import personal_workspace
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 3, 12, 11, 0, tzinfo=UTC)  # Thursday 12:00 in Berlin (UTC+1)
 
 
 def new_endpoint(owner, name="night", gpus=2):
-    return Endpoint.objects.create(owner=owner, name=name, status="stopped", service_id=f"svc-{name}",
-                                   gpus_per_instance=gpus, usd_per_gpu_hour=Decimal("0.30"))
+    return Endpoint.objects.create(owner=owner, workspace=personal_workspace(owner), name=name, status="stopped",
+                                   service_id=f"svc-{name}", gpus_per_instance=gpus, usd_per_gpu_hour=Decimal("0.30"))
 
 
 def event(endpoint, at, status, instances):
@@ -41,16 +42,17 @@ def test_spend_is_split_at_midnight_in_the_users_time_zone(owner):
     endpoint = new_endpoint(owner)  # 2 GPUs × $0.30 = $0.60 per instance-hour
     event(endpoint, datetime(2026, 3, 10, 21, 0, tzinfo=UTC), "available", 1)  # 22:00 Tuesday in Berlin
     event(endpoint, datetime(2026, 3, 11, 1, 0, tzinfo=UTC), "stopped", 0)  # 02:00 Wednesday in Berlin
-    report = usage.usage(owner, NOW, BERLIN)
+    report = usage.usage(personal_workspace(owner), NOW, BERLIN)
     assert spend_on(report, endpoint, date(2026, 3, 10)) == Decimal("1.20")  # 22:00–24:00
     assert spend_on(report, endpoint, date(2026, 3, 11)) == Decimal("1.20")  # 00:00–02:00
     assert report.spend_totals == ([Decimal("2.40")], Decimal("2.40"))
-    in_utc = usage.usage(owner, NOW, ZoneInfo("UTC"))
+    in_utc = usage.usage(personal_workspace(owner), NOW, ZoneInfo("UTC"))
     assert spend_on(in_utc, endpoint, date(2026, 3, 10)) == Decimal("1.80")  # 21:00–24:00 UTC
 
 
 def test_the_period_is_30_local_days_ending_today(owner):
-    report = usage.usage(owner, datetime(2026, 3, 11, 23, 30, tzinfo=UTC), BERLIN)  # already the 12th there
+    already_the_12th_in_berlin = datetime(2026, 3, 11, 23, 30, tzinfo=UTC)
+    report = usage.usage(personal_workspace(owner), already_the_12th_in_berlin, BERLIN)
     assert len(report.days) == 30
     assert (report.days[0], report.days[-1]) == (date(2026, 2, 11), date(2026, 3, 12))
 
@@ -58,7 +60,7 @@ def test_the_period_is_30_local_days_ending_today(owner):
 def test_an_endpoint_running_since_before_the_period_counts_from_its_first_midnight_until_now(owner):
     endpoint = new_endpoint(owner, gpus=1)  # $0.30 per hour
     event(endpoint, NOW - timedelta(days=90), "available", 1)
-    report = usage.usage(owner, NOW, BERLIN)
+    report = usage.usage(personal_workspace(owner), NOW, BERLIN)
     amounts = dict(report.spend)[endpoint]
     assert amounts[0] == amounts[-2] == Decimal("7.20")  # whole days
     assert amounts[-1] == Decimal("3.60")  # today, until 12:00
@@ -71,7 +73,7 @@ def test_instances_and_an_unbilled_status_change_the_daily_amount(owner):
     event(endpoint, datetime(2026, 3, 11, 9, 0, tzinfo=UTC), "unavailable", 3)  # not billed
     event(endpoint, datetime(2026, 3, 11, 10, 0, tzinfo=UTC), "available", 1)  # 2 h × $0.60 = 1.20
     event(endpoint, datetime(2026, 3, 11, 12, 0, tzinfo=UTC), "stopped", 0)
-    assert spend_on(usage.usage(owner, NOW, BERLIN), endpoint, date(2026, 3, 11)) == Decimal("3.00")
+    assert spend_on(usage.usage(personal_workspace(owner), NOW, BERLIN), endpoint, date(2026, 3, 11)) == Decimal("3.00")
 
 
 def test_endpoints_that_cost_nothing_and_other_peoples_endpoints_are_left_out(owner, other):
@@ -79,13 +81,14 @@ def test_endpoints_that_cost_nothing_and_other_peoples_endpoints_are_left_out(ow
     event(idle, NOW - timedelta(days=3), "stopped", 0)
     theirs = new_endpoint(other, name="theirs")
     event(theirs, NOW - timedelta(days=3), "available", 1)
-    report = usage.usage(owner, NOW, BERLIN)
+    report = usage.usage(personal_workspace(owner), NOW, BERLIN)
     assert report.spend == [] and report.spend_totals == ([], Decimal(0))
 
 
 def apinfer_job(owner, finished_at, credits, state="succeeded", provider="apinfer"):
-    return Job.objects.create(owner=owner, model_key="qwen-image", provider=provider, adapter="apinfer_image",
-                              state=state, credit_cost=Decimal(credits), finished_at=finished_at)
+    return Job.objects.create(owner=owner, workspace=personal_workspace(owner), model_key="qwen-image",
+                              provider=provider, adapter="apinfer_image", state=state, credit_cost=Decimal(credits),
+                              finished_at=finished_at)
 
 
 def test_credits_are_summed_per_local_day_from_succeeded_apinfer_jobs(owner, other):
@@ -96,7 +99,7 @@ def test_credits_are_summed_per_local_day_from_succeeded_apinfer_jobs(owner, oth
     apinfer_job(owner, datetime(2026, 3, 11, 9, 0, tzinfo=UTC), "40", provider="netmind")
     apinfer_job(other, datetime(2026, 3, 11, 9, 0, tzinfo=UTC), "40")
     apinfer_job(owner, NOW - timedelta(days=45), "40")  # before the period
-    report = usage.usage(owner, NOW, BERLIN)
+    report = usage.usage(personal_workspace(owner), NOW, BERLIN)
     assert credits_on(report, date(2026, 3, 10)) == Decimal("10")
     assert credits_on(report, date(2026, 3, 11)) == Decimal("7.50")
     assert report.credits_total == Decimal("17.50")
