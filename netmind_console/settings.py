@@ -218,6 +218,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 NETMIND_API_BASE = env_url("NETMIND_API_BASE", "https://api.netmind.ai")
 APINFER_API_BASE = env_url("APINFER_API_BASE", "https://apinfer.com")
 CONSOLE_SANDBOX = env_bool("CONSOLE_SANDBOX", False)
+
+# Invitation links are mailed only when a mail server is configured; otherwise the admin copies them.
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "NetMind Console <console@localhost>")
 SANDBOX_URL = env_url("SANDBOX_URL", "http://127.0.0.1:8001")
 SANDBOX_TOKEN = env_str("SANDBOX_TOKEN", "sandbox")
 # Seconds to wait for a provider's answer once connected; creates that outlast it become `unknown`.

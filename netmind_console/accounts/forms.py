@@ -27,8 +27,8 @@ class ProviderAccountForm(forms.Form):
         help_text="Stored encrypted; only its last 4 characters are ever shown.",
     )
 
-    def __init__(self, *args, owner, account=None, **kwargs):
-        self.owner = owner
+    def __init__(self, *args, workspace, account=None, **kwargs):
+        self.workspace = workspace
         self.account = account
         super().__init__(*args, **kwargs)
         if account:
@@ -47,11 +47,11 @@ class ProviderAccountForm(forms.Form):
         cleaned = super().clean()
         provider = self.account.provider if self.account else cleaned.get("provider")
         label = cleaned.get("label")
-        clash = ProviderAccount.objects.filter(owner=self.owner, provider=provider, label=label)
+        clash = ProviderAccount.objects.filter(workspace=self.workspace, provider=provider, label=label)
         if self.account:
             clash = clash.exclude(pk=self.account.pk)
         if label and clash.exists():
-            self.add_error("label", "You already have an account with this label for this provider.")
+            self.add_error("label", "This workspace already has an account with this label for this provider.")
         if provider in Provider.values and "base_url" in cleaned:
             self._check_base_url(provider, cleaned["base_url"])
             self._require_token_for_a_new_base_url(cleaned)
@@ -96,12 +96,14 @@ class PreferencesForm(forms.ModelForm):
 class WebhookForm(forms.ModelForm):
     """The workspace's webhook: where its finished jobs are announced (admins set it)."""
 
+    webhook_url = forms.URLField(label="Webhook URL", max_length=500, required=False, assume_scheme="https",
+                                 help_text="Receives a signed JSON POST when a job of this workspace finishes.")
+
     class Meta:
         from netmind_console.workspaces.models import Workspace
 
         model = Workspace
         fields = ["webhook_url"]
-        labels = {"webhook_url": "Webhook URL"}
 
     def clean_webhook_url(self):
         """The URL is checked again before every delivery (jobs/webhooks.py): DNS answers change."""

@@ -1,12 +1,19 @@
-"""Provider accounts: create, update, test, and the ready-made sandbox accounts."""
+"""Provider accounts of a workspace: create, replace the token, remove, test, and the ready-made sandbox accounts.
+
+Adding, replacing a token and removing change what a team can spend with: each writes an audit row (never
+the token, only the last four characters everyone may see) in the same transaction as the change.
+"""
 
 import secrets
 
 from django.conf import settings
+from django.db import transaction
 
 from netmind_console.accounts import base_urls
 from netmind_console.accounts.models import Provider, ProviderAccount
 from netmind_console.clients.outside import RefusedURL
+from netmind_console.workspaces import audit
+from netmind_console.workspaces.services import personal_workspace
 
 SANDBOX_LABEL = "Sandbox"
 
@@ -21,27 +28,51 @@ class BaseUrlRefused(ValueError):
     """The base URL may not receive the token (base_urls.py); the message says why, for a person."""
 
 
-def save_account(owner, provider, label, token, base_url="", account=None) -> ProviderAccount:
-    """Create or update; an empty token on update keeps the stored one. Raises BaseUrlRefused."""
-    account = account or ProviderAccount(owner=owner, provider=provider)
+def save_account(actor, provider, label, token, base_url="", account=None, *, workspace=None,
+                 request=None) -> ProviderAccount:
+    """Create (in `workspace`, by default the actor's personal one) or update; an empty token on update keeps
+    the stored one. Raises BaseUrlRefused."""
+    account = account or ProviderAccount(owner=actor, provider=provider,
+                                         workspace=workspace or personal_workspace(actor))
     base_url = (base_url or default_base_url(account.provider)).rstrip("/")
     try:
         base_urls.check_base_url(account.provider, base_url)
     except RefusedURL as error:
         raise BaseUrlRefused(f"The base URL is not allowed. {error}") from None
+    created, before = account.pk is None, _audited(account)
     account.label = label
     account.base_url = base_url
     if token:
         account.set_token(token)
-    account.save()
+    with transaction.atomic():
+        account.save()
+        if created:
+            audit.record(account.workspace, actor, "account.added", account, after=_audited(account), request=request)
+        elif token:
+            audit.record(account.workspace, actor, "account.token_replaced", account, before=before,
+                         after=_audited(account), request=request)
     return account
 
 
-def ensure_sandbox_accounts(user):
+def remove_account(account: ProviderAccount, *, actor, request=None):
+    with transaction.atomic():
+        audit.record(account.workspace, actor, "account.removed", account, before=_audited(account), request=request)
+        account.delete()
+
+
+def _audited(account: ProviderAccount) -> dict:
+    if account.pk is None:
+        return {}
+    return {"label": account.label, "base_url": account.base_url, "token": account.masked_token}
+
+
+def ensure_sandbox_accounts(workspace, added_by):
+    """Both sandbox accounts in `workspace`, each a remote identity of its own at the sandbox."""
     for provider in Provider.values:
-        if not ProviderAccount.objects.filter(owner=user, provider=provider, is_sandbox=True).exists():
-            account = ProviderAccount(owner=user, provider=provider, label=SANDBOX_LABEL, is_sandbox=True)
-            save_account(user, provider, SANDBOX_LABEL, new_sandbox_token(), settings.SANDBOX_URL, account)
+        if not workspace.provider_accounts.filter(provider=provider, is_sandbox=True).exists():
+            account = ProviderAccount(owner=added_by, workspace=workspace, provider=provider, label=SANDBOX_LABEL,
+                                      is_sandbox=True)
+            save_account(added_by, provider, SANDBOX_LABEL, new_sandbox_token(), settings.SANDBOX_URL, account)
 
 
 def new_sandbox_token() -> str:
@@ -50,8 +81,8 @@ def new_sandbox_token() -> str:
     return f"{settings.SANDBOX_TOKEN}-{secrets.token_urlsafe(16)}"
 
 
-def accounts_for(user, provider=None):
-    accounts = ProviderAccount.objects.filter(owner=user)
+def accounts_for(workspace, provider=None):
+    accounts = ProviderAccount.objects.filter(workspace=workspace)
     return accounts.filter(provider=provider) if provider else accounts
 
 

@@ -14,4 +14,5 @@ urlpatterns = [
     path("settings/accounts/<uuid:uuid>/", views.account_form, name="account_edit"),
     path("settings/accounts/<uuid:uuid>/test/", views.account_test, name="account_test"),
     path("settings/accounts/<uuid:uuid>/delete/", views.account_delete, name="account_delete"),
+    path("workspaces/<uuid:uuid>/webhook/", views.webhook, name="workspace_webhook"),
 ]

@@ -2,18 +2,21 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from netmind_console.accounts import services
-from netmind_console.accounts.forms import FirstAdminForm, PreferencesForm, ProviderAccountForm
+from netmind_console.accounts.forms import FirstAdminForm, PreferencesForm, ProviderAccountForm, WebhookForm
 from netmind_console.accounts.models import ProviderAccount, preferences_for
 from netmind_console.core.forms import submitted
 from netmind_console.core.registry import page_context
+from netmind_console.workspaces import access, audit
+from netmind_console.workspaces.roles import Role
+from netmind_console.workspaces.views.common import workspace_for
 
 
-def _get_account_for_user(request, uuid) -> ProviderAccount:
-    return get_object_or_404(ProviderAccount, uuid=uuid, owner=request.user)
+def _get_account(request, uuid, minimum) -> ProviderAccount:
+    return access.get_for(request, ProviderAccount.objects.select_related("workspace"), minimum, uuid=uuid)
 
 
 def setup(request):
@@ -34,39 +37,43 @@ def setup(request):
 
 @login_required
 def settings_page(request):
+    """The current workspace's provider accounts, and the person's own preferences."""
     form = PreferencesForm(submitted(request), instance=preferences_for(request.user))
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, "Preferences saved.")
         return redirect("settings")
-    context = {"accounts": services.accounts_for(request.user), "preferences_form": form, "webhook_secret": form.instance.webhook_secret, **page_context("settings", request.user)}
+    context = {"accounts": services.accounts_for(access.current_workspace(request)), "preferences_form": form,
+               **page_context("settings", request)}
     return render(request, "accounts/settings.html", context, status=400 if form.errors else 200)
 
 
 @login_required
 def account_form(request, uuid=None):
-    account = _get_account_for_user(request, uuid) if uuid else None
-    form = ProviderAccountForm(submitted(request), owner=request.user, account=account,
+    account = _get_account(request, uuid, Role.ADMIN) if uuid else None
+    workspace = account.workspace if account else access.require(request, Role.ADMIN)
+    form = ProviderAccountForm(submitted(request), workspace=workspace, account=account,
                                initial={"provider": account.provider, "label": account.label,
                                         "base_url": account.base_url} if account else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             services.save_account(request.user, data.get("provider") or account.provider, data["label"],
-                                  data["token"], data["base_url"], account)
+                                  data["token"], data["base_url"], account, workspace=workspace, request=request)
         except services.BaseUrlRefused as error:  # the settings changed since the form checked it
             form.add_error("base_url", str(error))
         else:
             messages.success(request, f"Saved {data['label']}.")
             return redirect("settings")
-    return render(request, "accounts/account_form.html", {"form": form, "account": account},
+    return render(request, "accounts/account_form.html", {"form": form, "account": account, "shown": workspace},
                   status=400 if form.errors else 200)
 
 
 @login_required
 @require_POST
 def account_test(request, uuid):
-    account = _get_account_for_user(request, uuid)
+    """A provider call: members and up (they submit with the account), not viewers."""
+    account = _get_account(request, uuid, Role.MEMBER)
     ok, message = services.test_connection(account)
     context = {"account": account, "ok": ok, "message": message}
     if request.htmx:
@@ -77,10 +84,34 @@ def account_test(request, uuid):
 
 @login_required
 def account_delete(request, uuid):
-    account = _get_account_for_user(request, uuid)
+    account = _get_account(request, uuid, Role.ADMIN)
     if request.method == "POST":
-        label = account.label
-        account.delete()
-        messages.success(request, f"Removed {label}.")
+        services.remove_account(account, actor=request.user, request=request)
+        messages.success(request, f"Removed {account.label}.")
         return redirect("settings")
     return render(request, "accounts/account_delete.html", {"account": account})
+
+
+def webhook_context(request) -> dict:
+    """The webhook section of the workspace settings page (registered in apps.py): admins only."""
+    workspace = access.current_workspace(request)
+    if not access.may(request, Role.ADMIN, workspace):
+        return {}
+    return {"webhook_form": WebhookForm(instance=workspace)}
+
+
+@login_required
+@require_POST
+def webhook(request, uuid):
+    workspace = workspace_for(request, uuid, Role.ADMIN)
+    before = workspace.webhook_url
+    form = WebhookForm(request.POST, instance=workspace)
+    if not form.is_valid():
+        return render(request, "accounts/webhook.html", {"webhook_form": form, "shown": workspace}, status=400)
+    with transaction.atomic():
+        form.save()
+        audit.record(workspace, request.user, "workspace.webhook_changed", workspace.name,
+                     before={"url": before}, after={"url": workspace.webhook_url}, request=request)
+    messages.success(request, f"Saved the webhook of {workspace.name}.")
+    return redirect("workspaces:settings")
+

@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from netmind_console.core import services
 from netmind_console.core.registry import page_context
@@ -17,5 +18,6 @@ def healthz(request):
 
 
 @login_required
+@require_safe
 def dashboard(request):
     return render(request, "core/dashboard.html", page_context("dashboard", request))

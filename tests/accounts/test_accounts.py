@@ -7,6 +7,7 @@ from django.db import connection
 from netmind_console.accounts import crypto
 from netmind_console.accounts.models import ProviderAccount
 from netmind_console.accounts.services import save_account
+from netmind_console.workspaces.services import personal_workspace
 
 pytestmark = pytest.mark.django_db
 TOKEN = "nm-live-Zq8XvT3kLp0w9Y"
@@ -96,4 +97,4 @@ def test_sandbox_mode_gives_each_new_user_both_sandbox_accounts(settings, django
     settings.CONSOLE_SANDBOX = True
     user = django_user_model.objects.create_user("carol", password="pw-carol-123")
     assert sorted(user.provider_accounts.values_list("provider", flat=True)) == ["apinfer", "netmind"]
-    assert all(a.is_sandbox for a in user.provider_accounts.all())
+    assert all(a.is_sandbox and a.workspace == personal_workspace(user) for a in user.provider_accounts.all())
