@@ -17,10 +17,10 @@ def expect_status(page, word):
     expect(status(page)).to_have_text(word, timeout=JOB_TIMEOUT_MS)
 
 
-def create_endpoint(page):
+def create_endpoint(page, name=NAME):
     page.goto("/endpoints/")
     page.get_by_role("link", name="New endpoint").click()
-    field(page, "Name").fill(NAME)
+    field(page, "Name").fill(name)
     flavor = field(page, "Flavor")
     flavor.select_option(label=flavor.locator("option", has_text="RTX 4090").first.inner_text())
     field(page, "Instances").fill("1")
@@ -30,7 +30,7 @@ def create_endpoint(page):
     field(page, "Port").fill("8080")
     expect(page.get_by_text("per hour")).to_be_visible()  # the cost preview answered
     page.get_by_role("button", name="Create endpoint").click()
-    expect(page.get_by_role("heading", name=NAME)).to_be_visible()
+    expect(page.get_by_role("heading", name=name)).to_be_visible()
 
 
 def scale_to(page, instances):

@@ -3,7 +3,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from jobs import catalogue
-from tests.browser.journeys import (assert_result_works, screenshot, status_badge, submit_job,
+from tests.browser.journeys import (assert_result_works, screenshot, submit_job,
                                     wait_for_final_state)
 
 pytestmark = pytest.mark.browser

@@ -12,6 +12,7 @@ from django_htmx.middleware import HtmxDetails
 
 from jobs.models import Job, JobEvent, JobState
 from netmind_console.core import claims, htmx
+from netmind_console.workspaces.services import personal_workspace
 from netmind_console.core.backoff import backoff
 from netmind_console.core.ids import parse_uuid
 from netmind_console.core.state_changes import change_with_event
@@ -20,7 +21,7 @@ from netmind_console.core.state_changes import change_with_event
 @pytest.fixture
 def job(django_user_model):
     user = django_user_model.objects.create_user("nia")
-    return Job.objects.create(owner=user, model_key="Qwen/Qwen-Image", provider="netmind", adapter="generation")
+    return Job.objects.create(owner=user, workspace=personal_workspace(user), model_key="Qwen/Qwen-Image", provider="netmind", adapter="generation")
 
 
 @pytest.mark.django_db

@@ -32,10 +32,11 @@ def create_jobs(username: str, count: int) -> list[str]:
 
 def _create(user, spec, prompt):
     values = {f.name: f.default for f in spec.fields}
-    values.update(prompt=prompt, account=user.provider_accounts.get(provider=spec.provider))
+    values.update(prompt=prompt, account=user.provider_accounts.get(provider=spec.provider,
+                                                                    workspace__personal_for=user))
     if spec.needs_image:
         values["image"] = SimpleUploadedFile("first-frame.png", _png())
-    return submission.create_job(user, spec, values)
+    return submission.create_job(user, values["account"].workspace, spec, values)
 
 
 def _png() -> bytes:

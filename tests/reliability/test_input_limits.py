@@ -117,8 +117,8 @@ def endpoint(owner):
     account = owner.provider_accounts.get(provider="netmind")
     flavor = Flavor.objects.create(base_url=account.base_url, flavor_id="rtx", display_name="RTX 4090",
                                    usd_per_gpu_hour=Decimal("0.30"), available_num=6, node_max_gpu=2)
-    return Endpoint.objects.create(owner=owner, account=account, name="echo", flavor=flavor, service_id="svc-1",
-                                   status=Status.INITIALIZING, usd_per_gpu_hour=Decimal("0.30"))
+    return Endpoint.objects.create(owner=owner, workspace=account.workspace, account=account, name="echo",
+                                   flavor=flavor, service_id="svc-1", status=Status.INITIALIZING, usd_per_gpu_hour=Decimal("0.30"))
 
 
 @pytest.mark.parametrize("body, says", [

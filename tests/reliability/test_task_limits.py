@@ -17,7 +17,7 @@ from jobs.forms import JobForm
 from jobs.models import Job, JobEvent, JobState
 from netmind_console.accounts import crypto
 from netmind_console.core import queue
-from tests.fixtures.console import point_console_at
+from tests.fixtures.console import account_of, point_console_at
 
 pytestmark = pytest.mark.django_db
 
@@ -51,13 +51,13 @@ def console_setup(settings, sandbox, tmp_path):
 def saved_job(user, model_key="haiper/text2image", prompt="a lighthouse in fog", **row) -> Job:
     """A job saved through the web form's path; its submission is never queued (each test runs the task)."""
     spec = catalogue.get(model_key)
-    account = user.provider_accounts.get(provider=spec.provider, is_sandbox=True)
+    account = account_of(user, spec.provider)
     data = {"model": spec.key, "account": account.pk, "prompt": prompt, "seed_mode": "random",
             **{field.name: field.default for field in spec.fields}}
-    form = JobForm(data, spec=spec, user=user)
+    form = JobForm(data, spec=spec, workspace=account.workspace)
     assert form.is_valid(), form.errors
     with mock.patch.object(queue, "after_commit", lambda send: None):
-        job = submission.create_job(user, spec, form.cleaned_data)
+        job = submission.create_job(user, account.workspace, spec, form.cleaned_data)
     Job.objects.filter(pk=job.pk).update(**row)
     job.refresh_from_db()
     return job

@@ -11,6 +11,7 @@ from django.utils import timezone
 from jobs import sweeps
 from jobs.models import Job, JobState
 from netmind_console.core import queue
+from netmind_console.workspaces.services import personal_workspace
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,7 +28,7 @@ def queued(monkeypatch):
 
 
 def running_jobs(user, count):
-    return [Job.objects.create(owner=user, model_key="Qwen/Qwen-Image", provider="netmind", adapter="generation",
+    return [Job.objects.create(owner=user, workspace=personal_workspace(user), model_key="Qwen/Qwen-Image", provider="netmind", adapter="generation",
                                state=JobState.RUNNING, remote_id=f"gen-{n}") for n in range(count)]
 
 
@@ -64,7 +65,7 @@ def test_many_running_jobs_of_one_account_are_synced_by_one_list_call(django_use
 
 def test_a_pending_job_is_sent_again_once_its_last_attempt_is_due(django_user_model, queued):
     user = django_user_model.objects.create_user("alice")
-    job = Job.objects.create(owner=user, model_key="Qwen/Qwen-Image", provider="netmind", adapter="generation",
+    job = Job.objects.create(owner=user, workspace=personal_workspace(user), model_key="Qwen/Qwen-Image", provider="netmind", adapter="generation",
                              created_at=timezone.now() - timedelta(minutes=1))
     sweeps.sweep_active_jobs()
     sweeps.sweep_active_jobs()  # its send is still queued: not asked twice

@@ -1,13 +1,17 @@
 """One owner with one of every kind of object, made for real on a sandbox whose token is distinctive."""
 
+import datetime
 import uuid
 
 import pytest
 from django_q.conf import Conf
 
 from endpoints import flavors as endpoint_flavors
-from endpoints.models import Flavor
+from endpoints.models import EndpointSchedule, Flavor
 from jobs import catalogue, submission
+from netmind_console.workspaces import invitations
+from netmind_console.workspaces.roles import Role
+from netmind_console.workspaces.services import add_member, personal_workspace
 from tests.endpoints.conftest import create_endpoint
 from tests.fixtures.sandbox import SandboxProcess
 from tests.fixtures.console import point_console_at, wait_until_final
@@ -37,14 +41,24 @@ def console_setup(on_secret_sandbox):
 
 
 @pytest.fixture
-def owned(owner, monkeypatch):
-    """The owner's job (finished, with an archived output, in a compare group), endpoint and account, by kind."""
+def owned(owner, django_user_model, monkeypatch):
+    """One of every kind of object in the owner's personal workspace, by kind: a job (finished, with an
+    archived output, in a compare group), an endpoint with a schedule window, the account, an open
+    invitation, and a member (a viewer, "vera") whose membership the member routes act on."""
+    workspace = personal_workspace(owner)
+    account = workspace.provider_accounts.get(provider="netmind")
     spec = catalogue.get("Qwen/Qwen-Image")
     values = {f.name: f.default for f in spec.fields}
-    values.update(prompt="a lighthouse", account=owner.provider_accounts.get(provider="netmind"))
-    job = wait_until_final(submission.create_job(owner, spec, values, compare_group=uuid.uuid4()))
-    endpoint_flavors.refresh_flavors(endpoint_flavors.default_account(owner))
+    values.update(prompt="a lighthouse", account=account)
+    job = wait_until_final(submission.create_job(owner, workspace, spec, values, compare_group=uuid.uuid4()))
+    endpoint_flavors.refresh_flavors(account)
     endpoint = create_endpoint(owner, Flavor.objects.filter(available_num__gt=0).first())
+    schedule = EndpointSchedule.objects.create(endpoint=endpoint, weekdays="01234", start_time=datetime.time(9),
+                                               end_time=datetime.time(17), instances=1)
+    invitation, secret = invitations.create(workspace, role=Role.MEMBER, days=7, email="", actor=owner)
+    vera = add_member(workspace, django_user_model.objects.create_user("vera"), Role.VIEWER, actor=owner).user
     monkeypatch.setattr(Conf, "SYNC", False)  # from here on tasks wait in the broker table, as in production
     return {"job": job.uuid, "output": job.outputs.get().uuid, "compare_group": job.compare_group,
-            "endpoint": endpoint.uuid, "account": values["account"].uuid}
+            "endpoint": endpoint.uuid, "schedule": schedule.uuid, "account": account.uuid,
+            "workspace": workspace.uuid, "invitation": invitation.uuid, "invitation_secret": secret,
+            "member": vera.username}

@@ -1,7 +1,7 @@
-"""Every URL the console serves, read from the URL resolver, with its ids filled from one user's objects.
+"""Every URL the console serves, read from the URL resolver, with its parameters filled from real objects.
 
-New URL patterns are crawled automatically; one that takes an id nobody taught this module to fill
-fails the security tests with a message saying so, rather than going unchecked.
+New URL patterns are crawled automatically; one with a parameter nobody taught this module to fill fails
+the security tests with a message saying so, rather than going unchecked.
 """
 
 import re
@@ -12,11 +12,15 @@ from django.urls import URLPattern, URLResolver, get_resolver
 PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
 # Django's admin is staff-only, with its own permission checks and its own tests upstream.
 NOT_CRAWLED = ("admin/",)
-# Pages anyone may open: everything else sends an anonymous visitor to the login page.
-PUBLIC = {"setup/", "login/", "logout/", "healthz"}
-# Which of the owner's objects fills the id of a route, by the route's start (first match wins).
-FILLED_FROM = [("jobs/media/", "output"), ("jobs/compare/", "compare_group"), ("jobs/", "job"),
-               ("endpoints/", "endpoint"), ("settings/accounts/", "account")]
+# Pages anyone may open: everything else sends an anonymous visitor to the login page. An invitation link
+# is its own credential: whoever holds it may open it, member of the workspace or not.
+PUBLIC = {"setup/", "login/", "logout/", "healthz", "invite/<str:secret>/"}
+# Which object fills a route's `uuid`, by the route's start (first match wins).
+FILLED_FROM = [("jobs/media/", "output"), ("jobs/", "job"), ("endpoints/", "endpoint"),
+               ("settings/accounts/", "account"), ("workspaces/invitations/", "invitation"),
+               ("workspaces/", "workspace")]
+# Parameters with a name of their own fill from the object of that kind.
+NAMED = {"group": "compare_group", "schedule_uuid": "schedule", "username": "member", "secret": "invitation_secret"}
 
 
 @dataclass(frozen=True)
@@ -33,12 +37,16 @@ class Route:
 
     def url(self, ids: dict) -> str:
         """The path with every parameter filled from `ids` (object kind -> id)."""
-        if not self.takes_id:
-            return "/" + self.route
+        return "/" + PARAMETER.sub(lambda match: str(ids[self._kind(match.group(1))]), self.route)
+
+    def _kind(self, parameter: str) -> str:
+        if parameter in NAMED:
+            return NAMED[parameter]
         kind = next((kind for prefix, kind in FILLED_FROM if self.route.startswith(prefix)), None)
         if kind is None:
-            raise LookupError(f"tests/security/crawl.py does not know whose id fills {self.route!r}: add it to FILLED_FROM")
-        return "/" + PARAMETER.sub(str(ids[kind]), self.route)
+            raise LookupError(f"tests/security/crawl.py does not know what fills {parameter} in {self.route!r}: "
+                              "add it to FILLED_FROM or NAMED")
+        return kind
 
     def __str__(self):
         return self.route

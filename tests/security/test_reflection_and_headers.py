@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from netmind_console.accounts.models import ProviderAccount
+from netmind_console.workspaces.services import personal_workspace
 from tests.jobs.gallery_fixtures import (  # noqa: F401 (fixtures)
     console_setup,
     make_archived,
@@ -71,7 +72,8 @@ def test_a_bad_bulk_action_shows_the_gallery_around_the_message(owner_client, ow
 
 
 def test_a_token_ending_in_markup_shows_escaped_in_the_account_forms_help(owner_client, owner):
-    account = ProviderAccount(owner=owner, provider="netmind", label="Default", base_url="https://api.netmind.ai")
+    account = ProviderAccount(owner=owner, workspace=personal_workspace(owner), provider="netmind", label="Default",
+                              base_url="https://api.netmind.ai")
     account.set_token("tok-12345<b>X")
     account.save()
 
