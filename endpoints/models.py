@@ -66,8 +66,9 @@ MAX_INSTANCES = 20
 class Endpoint(SyncClaim):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="endpoints")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="endpoints",
-                              help_text="Who created or adopted it")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                              related_name="endpoints",
+                              help_text="Who created or adopted it; empty once that user is deleted: the workspace keeps the row")
     account = models.ForeignKey(
         "accounts.ProviderAccount", on_delete=models.SET_NULL, null=True, related_name="endpoints"
     )

@@ -26,7 +26,10 @@ SCHEDULE_RETRY_WINDOW = timedelta(minutes=15)
 
 
 def user_zone(user) -> ZoneInfo:
-    """The user's time zone from Preferences; UTC when the stored name is not a zone we know."""
+    """The user's time zone from Preferences; UTC when the stored name is not a zone we know, or when the
+    endpoint's creator has been deleted (no one is left whose zone it was)."""
+    if user is None:
+        return ZoneInfo("UTC")
     try:
         return ZoneInfo(preferences_for(user).time_zone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -97,7 +100,7 @@ def due_schedule_ids(now: datetime) -> list[int]:
     due = []
     for schedule in schedules:
         owner = schedule.endpoint.owner
-        zone = zones.setdefault(owner.pk, user_zone(owner))
+        zone = zones.setdefault(schedule.endpoint.owner_id, user_zone(owner))
         if due_edge(schedule, now, zone):
             due.append(schedule.pk)
     return due

@@ -12,7 +12,7 @@ from django.utils import timezone
 from jobs import catalogue
 from jobs.adapters import ADAPTERS, RemoteSnapshot
 from jobs.lifecycle import apply_snapshot
-from jobs.models import Job, JobEvent, JobState, Output
+from jobs.models import Job, JobEvent, JobState, Output, name_of
 from netmind_console.accounts.services import client_for_account
 from netmind_console.clients import errors
 from netmind_console.workspaces import audit
@@ -43,7 +43,7 @@ def delete_job(job: Job, *, actor, request=None) -> str:
     with transaction.atomic():
         if job.owner_id != actor.pk:
             audit.record(job.workspace, actor, "job.deleted", f"{job.model_label} job {job.uuid}",
-                         before={"submitted_by": job.owner.get_username(), "model": job.model_key,
+                         before={"submitted_by": name_of(job.owner), "model": job.model_key,
                                  "prompt": job.prompt[:200], "outputs": len(outputs)}, request=request)
         job.delete()
     return note
@@ -58,7 +58,7 @@ def delete_outputs(outputs: list[Output], *, actor, request=None):
         for output in outputs:
             if output.owner_id != actor.pk:
                 audit.record(output.workspace, actor, "output.deleted", f"{output.kind} output {output.uuid}",
-                             before={"submitted_by": output.owner.get_username(), "job": str(output.job.uuid),
+                             before={"submitted_by": name_of(output.owner), "job": str(output.job.uuid),
                                      "model": output.model_key}, request=request)
         Output.objects.filter(pk__in=[output.pk for output in outputs]).delete()
 

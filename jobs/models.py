@@ -14,6 +14,11 @@ def model_label(model_key: str) -> str:
     return spec.label if spec else model_key
 
 
+def name_of(user) -> str:
+    """Who submitted a job or output, for pages, commands and audit rows; the row outlives a deleted user."""
+    return user.get_username() if user else "a deleted user"
+
+
 class JobState(models.TextChoices):
     PENDING = "pending", "Pending"  # saved, not yet sent
     SUBMITTING = "submitting", "Submitting"  # claimed by one worker
@@ -32,8 +37,9 @@ TERMINAL_STATES = [JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED]
 class Job(SyncClaim):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="jobs")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs",
-                              help_text="Who submitted it")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                              related_name="jobs",
+                              help_text="Who submitted it; empty once that user is deleted: the workspace keeps the row")
     account = models.ForeignKey("accounts.ProviderAccount", on_delete=models.SET_NULL, null=True, related_name="jobs")
     model_key = models.CharField(max_length=200, help_text="Catalogue key, or the free model id for custom models")
     provider = models.CharField(max_length=20)
@@ -130,8 +136,9 @@ class Output(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="outputs")
     workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="outputs")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="outputs",
-                              help_text="Who submitted its job")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                              related_name="outputs",
+                              help_text="Who submitted its job; empty once that user is deleted: the workspace keeps the row")
     position = models.PositiveSmallIntegerField(default=0)
     kind = models.CharField(max_length=10, choices=OutputKind.choices)
     remote_url = models.TextField(blank=True)

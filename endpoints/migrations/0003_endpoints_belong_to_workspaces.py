@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='endpoint',
             name='owner',
-            field=models.ForeignKey(help_text='Who created or adopted it', on_delete=django.db.models.deletion.CASCADE, related_name='endpoints', to=settings.AUTH_USER_MODEL),
+            field=models.ForeignKey(help_text='Who created or adopted it; empty once that user is deleted: the workspace keeps the row', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='endpoints', to=settings.AUTH_USER_MODEL),
         ),
         migrations.AddIndex(
             model_name='endpoint',

@@ -49,12 +49,12 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='job',
             name='owner',
-            field=models.ForeignKey(help_text='Who submitted it', on_delete=django.db.models.deletion.CASCADE, related_name='jobs', to=settings.AUTH_USER_MODEL),
+            field=models.ForeignKey(help_text='Who submitted it; empty once that user is deleted: the workspace keeps the row', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='jobs', to=settings.AUTH_USER_MODEL),
         ),
         migrations.AlterField(
             model_name='output',
             name='owner',
-            field=models.ForeignKey(help_text='Who submitted its job', on_delete=django.db.models.deletion.CASCADE, related_name='outputs', to=settings.AUTH_USER_MODEL),
+            field=models.ForeignKey(help_text='Who submitted its job; empty once that user is deleted: the workspace keeps the row', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='outputs', to=settings.AUTH_USER_MODEL),
         ),
         migrations.AddIndex(
             model_name='job',

@@ -16,8 +16,9 @@ class ProviderAccount(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="provider_accounts")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provider_accounts",
-                              help_text="Who added it")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                              related_name="provider_accounts",
+                              help_text="Who added it; empty once that user is deleted: the workspace keeps the row")
     provider = models.CharField(max_length=20, choices=Provider.choices)
     label = models.CharField(max_length=100)
     base_url = models.URLField(max_length=300)

@@ -21,4 +21,6 @@ def workspace(request):
         "can_submit": at_least(role, Role.MEMBER),
         "can_manage": at_least(role, Role.ADMIN),
         "can_own": at_least(role, Role.OWNER),
+        # The header's links lead into the current workspace, whatever object the page shows.
+        "can_submit_here": at_least(current.role, Role.MEMBER),
     }

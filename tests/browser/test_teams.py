@@ -77,9 +77,11 @@ def test_an_admin_invites_a_member_and_a_viewer_who_work_within_their_roles(page
     viewer.goto(job_path)
     expect(viewer.get_by_text("a lighthouse for the whole team").first).to_be_visible()
     expect(viewer.get_by_role("link", name="Delete")).to_have_count(0)
+    expect(viewer.get_by_role("link", name="Run again")).to_have_count(0)
+    expect(viewer.get_by_role("navigation", name="Main").get_by_role("link", name="New")).to_have_count(0)
     assert forged_post(viewer, endpoint_path + "scale/", {"instances": "3"}) == 403
     assert forged_post(viewer, job_path + "delete/", {}) == 403
-    screenshot(viewer, "team-viewer-endpoint")
+    screenshot(viewer, "team-viewer-job")
 
     page.goto(endpoint_path)
     expect_status(page, "Available")  # the viewer's forged scale changed nothing

@@ -15,7 +15,7 @@ from netmind_console.workspaces.models import AuditEntry
 from netmind_console.workspaces.roles import Role
 from tests.fixtures.teams import work_in
 
-from .conftest import RTX_4090, endpoint_url, netmind_account_of, wait_until_settled
+from .conftest import RTX_4090, create_endpoint, endpoint_url, netmind_account_of, wait_until_settled
 
 WINDOW = {"weekdays": ["0", "1"], "start_time": "09:00", "end_time": "17:00", "instances": "1"}
 FOREIGN_ACCOUNT = "Account: That is not one of this workspace's NetMind accounts."
@@ -205,3 +205,20 @@ def test_endpoint_names_are_unique_per_workspace_not_per_person(bob_as, team, te
     response = client.post(reverse("endpoints:new"), {**create_data, "name": "ops-echo"})
     assert response.status_code == 400
     assert "Name: Ops already has an endpoint with this name." in response.content.decode()
+
+
+
+def test_deleting_the_creator_keeps_the_teams_endpoint_and_its_schedule_runs_in_utc(bob_as, other, team, rtx,
+                                                                                  team_account, owner_client):
+    bob_as(Role.ADMIN)
+    endpoint = wait_until_settled(create_endpoint(other, rtx, name="bobs-echo", account=team_account))
+    endpoint.schedules.create(weekdays="0123456", start_time=time(0), end_time=time(23, 59), instances=1)
+    other.delete()
+
+    endpoint.refresh_from_db()
+    assert endpoint.owner is None and endpoint.workspace == team
+    assert schedules.user_zone(endpoint.owner).key == "UTC"
+    schedules.due_schedule_ids(timezone.now())  # the sweep still reads the windows of a creator-less endpoint
+    work_in(owner_client, team)
+    page = unescape(owner_client.get(endpoint_url("detail", endpoint)).content.decode())
+    assert "bobs-echo" in page and "the time zone of its deleted creator (who created the endpoint), UTC" in page

@@ -193,3 +193,16 @@ def test_a_gallery_selection_naming_another_workspaces_output_is_refused_whole(a
     assert response.status_code == 400
     assert f"“{personal.uuid}” is not an output of Acme." in html.unescape(response.content.decode())
     assert Output.objects.count() == 2
+
+
+def test_deleting_a_user_keeps_the_jobs_they_submitted_in_the_team(acme, owner, other):
+    join(acme, other, Role.MEMBER)
+    job = wait_until_final(team_job(acme, other))
+    other.delete()
+
+    job.refresh_from_db()
+    assert job.owner is None and job.outputs.get().owner is None
+    listing = client_in(acme, owner).get(reverse("jobs:list")).content.decode()
+    assert "the team lighthouse" in listing and "by a deleted user" in listing
+    assert client_in(acme, owner).post(reverse("jobs:delete", args=[job.uuid])).status_code == 302
+    assert AuditEntry.objects.get(action="job.deleted").before["submitted_by"] == "a deleted user"

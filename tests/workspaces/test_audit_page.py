@@ -38,7 +38,7 @@ def csv_rows(response):
 def test_the_page_lists_rows_with_actor_action_target_and_changes(history, studio_client):
     page = studio_client.get("/workspaces/audit/").content.decode()
 
-    assert "endpoint.scale" in page and "bob" in page and "system" in page and "replicas" in page
+    assert "endpoint.scale" in page and "bob" in page and "system" in page and "replicas: 1" in page and "replicas: 0" in page
 
 
 def test_filters_narrow_the_page_and_the_csv_holds_the_same_rows(history, studio_client):

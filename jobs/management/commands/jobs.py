@@ -4,7 +4,7 @@ import json
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from jobs.models import Job
+from jobs.models import Job, name_of
 from netmind_console.core.commands import name_text, user_named
 from netmind_console.workspaces.commands import add_workspace_option, workspace_for
 from netmind_console.workspaces.roles import Role
@@ -50,7 +50,7 @@ def _limit(text: str) -> int:
 def _row(job):
     return {
         "uuid": str(job.uuid), "model": job.model_key, "state": job.state,
-        "submitted_by": job.owner.get_username(), "remote_id": job.remote_id,
+        "submitted_by": name_of(job.owner), "remote_id": job.remote_id,
         "error": job.error_message, "created_at": job.created_at.isoformat(),
         "outputs": [{"kind": o.kind, "archive_state": o.archive_state,
                      "path": str(settings.MEDIA_ROOT / o.file) if o.file else None} for o in job.outputs.all()],

@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='provideraccount',
             name='owner',
-            field=models.ForeignKey(help_text='Who added it', on_delete=django.db.models.deletion.CASCADE, related_name='provider_accounts', to=settings.AUTH_USER_MODEL),
+            field=models.ForeignKey(help_text='Who added it; empty once that user is deleted: the workspace keeps the row', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='provider_accounts', to=settings.AUTH_USER_MODEL),
         ),
         migrations.AddConstraint(
             model_name='provideraccount',
