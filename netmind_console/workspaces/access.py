@@ -20,7 +20,8 @@ def memberships(request) -> dict[int, Membership]:
     if not hasattr(request, "_memberships"):
         request._memberships = {}
         if request.user.is_authenticated:
-            rows = Membership.objects.filter(user=request.user).select_related("workspace")
+            # No ordering: every request reads this, and the model's default order joins the users table.
+            rows = Membership.objects.filter(user=request.user).select_related("workspace").order_by()
             request._memberships = {m.workspace_id: m for m in rows}
     return request._memberships
 
