@@ -100,7 +100,11 @@ def client_for_account(account: ProviderAccount):
 def test_connection(account: ProviderAccount) -> tuple[bool, str]:
     """One cheap authenticated call; the answer is worded for a person, never with the token."""
     from netmind_console.accounts.crypto import UndecryptableToken
-    from netmind_console.clients.errors import BaseUrlNotAllowed, ProviderError, TokenRejected
+    from netmind_console.clients.errors import (
+        BaseUrlNotAllowed,
+        ProviderError,
+        TokenRejected,
+    )
 
     name = account.get_provider_display()
     try:

@@ -6,13 +6,17 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from netmind_console.accounts import services
-from netmind_console.accounts.forms import FirstAdminForm, PreferencesForm, ProviderAccountForm, WebhookForm
+from netmind_console.accounts.forms import (
+    FirstAdminForm,
+    PreferencesForm,
+    ProviderAccountForm,
+    WebhookForm,
+)
 from netmind_console.accounts.models import ProviderAccount, preferences_for
 from netmind_console.core.forms import submitted
 from netmind_console.core.registry import page_context
 from netmind_console.workspaces import access, audit
 from netmind_console.workspaces.roles import Role
-from netmind_console.workspaces.views.common import workspace_for
 
 
 def _get_account(request, uuid, minimum) -> ProviderAccount:
@@ -103,7 +107,7 @@ def webhook_context(request) -> dict:
 @login_required
 @require_POST
 def webhook(request, uuid):
-    workspace = workspace_for(request, uuid, Role.ADMIN)
+    workspace = access.workspace_by_uuid(request, uuid, Role.ADMIN)
     before = workspace.webhook_url
     form = WebhookForm(request.POST, instance=workspace)
     if not form.is_valid():

@@ -31,15 +31,18 @@ def role_in(request, workspace_id) -> str | None:
     return membership.role if membership else None
 
 
+def _membership_of(request, workspace_uuid) -> Membership | None:
+    return next((m for m in memberships(request).values() if str(m.workspace.uuid) == str(workspace_uuid)), None)
+
+
 def current_membership(request) -> Membership | None:
     """The workspace chosen in the header (the session), else the personal one, else any."""
     mine = memberships(request)
     if not mine:
         return None
-    chosen = request.session.get(SESSION_KEY)
-    by_uuid = {str(m.workspace.uuid): m for m in mine.values()}
-    if chosen in by_uuid:
-        return by_uuid[chosen]
+    chosen = _membership_of(request, request.session.get(SESSION_KEY))
+    if chosen:
+        return chosen
     personal = [m for m in mine.values() if m.workspace.personal_for_id == request.user.pk]
     return personal[0] if personal else min(mine.values(), key=lambda m: m.workspace.name)
 
@@ -82,10 +85,24 @@ def may(request, minimum: str, workspace=None) -> bool:
     return at_least(role_in(request, workspace_id), minimum)
 
 
+def workspace_by_uuid(request, workspace_uuid, minimum: str) -> Workspace:
+    """The workspace a URL names, if the caller holds `minimum` in it: 404 for a non-member, 403 below it."""
+    membership = _membership_of(request, workspace_uuid)
+    if membership is None:
+        raise Http404("No such workspace.")
+    return require(request, minimum, workspace=membership.workspace)
+
+
 def choose(request, workspace_uuid: str) -> Workspace:
     """Make a workspace of the user's the current one (the header's switcher)."""
-    for membership in memberships(request).values():
-        if str(membership.workspace.uuid) == str(workspace_uuid):
-            request.session[SESSION_KEY] = str(membership.workspace.uuid)
-            return membership.workspace
-    raise Http404("No such workspace.")
+    workspace = workspace_by_uuid(request, workspace_uuid, Role.VIEWER)
+    request.session[SESSION_KEY] = str(workspace.uuid)
+    return workspace
+
+
+def make_current(request, workspace: Workspace):
+    """The header's choice, for a workspace the user joined or made during this request (the memberships read
+    at its start do not hold it yet, so they are read again when next asked for)."""
+    request.session[SESSION_KEY] = str(workspace.uuid)
+    if hasattr(request, "_memberships"):
+        del request._memberships

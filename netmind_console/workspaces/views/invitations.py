@@ -14,7 +14,6 @@ from netmind_console.workspaces import access, invitations, services
 from netmind_console.workspaces.forms import InvitationForm, SignUpForm
 from netmind_console.workspaces.models import Invitation
 from netmind_console.workspaces.roles import Role
-from netmind_console.workspaces.views.common import make_current, workspace_for
 
 GONE = 410
 
@@ -35,7 +34,7 @@ def _page(request, workspace, form, *, new_link=None, mailed="", status=200):
 @login_required
 @require_POST
 def create(request, uuid):
-    workspace = workspace_for(request, uuid, Role.ADMIN)
+    workspace = access.workspace_by_uuid(request, uuid, Role.ADMIN)
     form = InvitationForm(request.POST, inviter_role=access.role_in(request, workspace.pk))
     if not form.is_valid():
         return _page(request, workspace, form, status=400)
@@ -113,7 +112,7 @@ def _sign_up(request, invitation):
 
 
 def _joined(request, invitation):
-    make_current(request, invitation.workspace)
+    access.make_current(request, invitation.workspace)
     messages.success(request, f"Welcome to {invitation.workspace.name}: you joined as "
                               f"{invitation.get_role_display().lower()}.")
     return redirect("dashboard")

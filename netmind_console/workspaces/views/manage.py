@@ -11,7 +11,6 @@ from netmind_console.core.registry import page_context
 from netmind_console.workspaces import access, services
 from netmind_console.workspaces.forms import DeleteWorkspaceForm, WorkspaceNameForm
 from netmind_console.workspaces.roles import Role
-from netmind_console.workspaces.views.common import make_current, workspace_for
 
 
 @login_required
@@ -31,7 +30,7 @@ def new(request):
         except services.WorkspaceRuleBroken as error:
             form.add_error("name", str(error))
         else:
-            make_current(request, workspace)
+            access.make_current(request, workspace)
             messages.success(request, f"Created {workspace.name}; you own it. Invite your team from Members.")
             return redirect("workspaces:members")
     return render(request, "workspaces/new.html", {"form": form}, status=400 if form.errors else 200)
@@ -52,7 +51,7 @@ def _settings(request, workspace, rename_form, status=200):
 @login_required
 @require_POST
 def rename(request, uuid):
-    workspace = workspace_for(request, uuid, Role.OWNER)
+    workspace = access.workspace_by_uuid(request, uuid, Role.OWNER)
     form = WorkspaceNameForm(request.POST)
     if form.is_valid():
         try:
@@ -67,7 +66,7 @@ def rename(request, uuid):
 
 @login_required
 def delete(request, uuid):
-    workspace = workspace_for(request, uuid, Role.OWNER)
+    workspace = access.workspace_by_uuid(request, uuid, Role.OWNER)
     form = DeleteWorkspaceForm(submitted(request), workspace=workspace)
     if request.method == "POST" and form.is_valid():
         name = workspace.name

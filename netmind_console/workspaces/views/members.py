@@ -9,7 +9,7 @@ from netmind_console.core.registry import page_context
 from netmind_console.workspaces import access, services
 from netmind_console.workspaces.forms import LimitsForm, RoleForm
 from netmind_console.workspaces.roles import Role
-from netmind_console.workspaces.views.common import member_of, workspace_for
+from netmind_console.workspaces.views.common import member_of
 
 
 @login_required
@@ -40,7 +40,7 @@ def _refused(request, workspace, error):
 
 @login_required
 def remove(request, uuid, username):
-    workspace = workspace_for(request, uuid, Role.ADMIN)
+    workspace = access.workspace_by_uuid(request, uuid, Role.ADMIN)
     membership = member_of(workspace, username)
     if membership.role == Role.OWNER:  # admins remove members, not owners
         access.require(request, Role.OWNER, workspace=workspace)
@@ -57,7 +57,7 @@ def remove(request, uuid, username):
 @login_required
 @require_POST
 def set_limits(request, uuid, username):
-    workspace = workspace_for(request, uuid, Role.ADMIN)
+    workspace = access.workspace_by_uuid(request, uuid, Role.ADMIN)
     membership = member_of(workspace, username)
     form = LimitsForm(request.POST)
     if not form.is_valid():
@@ -72,7 +72,7 @@ def set_limits(request, uuid, username):
 @login_required
 @require_POST
 def change_role(request, uuid, username):
-    workspace = workspace_for(request, uuid, Role.OWNER)
+    workspace = access.workspace_by_uuid(request, uuid, Role.OWNER)
     membership = member_of(workspace, username)
     form = RoleForm(request.POST)
     if not form.is_valid():
@@ -89,7 +89,7 @@ def change_role(request, uuid, username):
 @require_POST
 def transfer(request, uuid, username):
     """`username` becomes owner; the acting owner stays on as admin."""
-    workspace = workspace_for(request, uuid, Role.OWNER)
+    workspace = access.workspace_by_uuid(request, uuid, Role.OWNER)
     membership = member_of(workspace, username)
     if membership.user_id == request.user.pk:
         return _refused(request, workspace, "You own this workspace already: choose another member.")
