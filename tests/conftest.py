@@ -5,7 +5,7 @@ from django.contrib.auth.hashers import make_password
 from django.test import Client
 from django_q.brokers import get_broker
 
-pytest_plugins = ["tests.fixtures.sandbox", "tests.fixtures.console"]
+pytest_plugins = ["tests.fixtures.sandbox", "tests.fixtures.console", "tests.fixtures.teams"]
 
 # --- the test users: defined here only ------------------------------------------------------------
 # owner ("alice"), other ("bob") and admin ("root"), and clients logged in as the first two. All of them stand

@@ -24,11 +24,6 @@ def console_setup(db, settings):
 
 
 @pytest.fixture
-def studio(owner):
-    return workspaces.create_workspace("Studio", owner)
-
-
-@pytest.fixture
 def shared(studio, owner):
     return save_account(owner, "netmind", "Team", TOKEN, "https://api.netmind.ai", workspace=studio)
 

@@ -1,22 +1,15 @@
-"""A team workspace, "Studio", owned by alice (`owner`), and her client working in it.
+"""Alice's client working in her team "Studio" (tests/fixtures/teams.py), and a third person.
 
 The pages under test call no provider, so the users stand on a console without the sandbox."""
 
 import pytest
 
-from netmind_console.workspaces import services
 from tests.fixtures.teams import client_in
 
 
 @pytest.fixture
 def console_setup(db, settings):
     settings.CONSOLE_SANDBOX = False
-
-
-@pytest.fixture
-def studio(owner):
-    return services.create_workspace("Studio", owner)
-
 
 
 @pytest.fixture
