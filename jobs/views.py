@@ -13,7 +13,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from jobs import catalogue, history, limits, selectors, submission, sync
 from jobs.forms import CompareForm, JobFilterForm, JobForm
-from jobs.models import Job
+from jobs.models import ArchiveState, Job
 from jobs.permissions import deletable_job, job_for
 from netmind_console.accounts.models import Provider, ProviderAccount
 from netmind_console.clients.errors import ProviderError
@@ -125,12 +125,16 @@ def job_detail(request, uuid):
 def job_status(request, uuid):
     job = job_for(request, uuid)
     sync.request_sync_if_stale(job)
-    return polling_fragment(request, "jobs/detail.html#job-status", _detail_context(job), finished=not job.is_active)
+    context = _detail_context(job)
+    return polling_fragment(request, "jobs/detail.html#job-status", context, finished=not context["watching"])
 
 
 def _detail_context(job):
+    outputs = list(selectors.outputs_of(job))
+    # A finished job's files are copied after its final state: the page keeps watching until they are here.
+    copying = any(output.archive_state == ArchiveState.PENDING for output in outputs)
     return {"job": job, "spec": catalogue.get(job.model_key), "timeline": selectors.timeline(job),
-            "outputs": selectors.outputs_of(job), "progress": selectors.progress_percent(job)}
+            "outputs": outputs, "progress": selectors.progress_percent(job), "watching": job.is_active or copying}
 
 
 @login_required

@@ -2,7 +2,7 @@
 
 import pytest
 
-from jobs.models import Job
+from jobs.models import ArchiveState, Job
 from tests.jobs.test_lifecycle import new_job
 from tests.fixtures.console import wait_until_final
 
@@ -48,6 +48,19 @@ def test_the_status_fragment_stops_polling_once_the_job_is_final(owner_client, o
     response = owner_client.get(f"/jobs/{job.uuid}/status/", HTTP_HX_REQUEST="true")
     assert response.status_code == 286
     assert "Succeeded" in response.content.decode() and "every 1s" not in response.content.decode()
+
+
+def test_a_finished_job_whose_file_is_still_being_copied_keeps_polling_until_it_is_here(owner_client, owner):
+    """The copy runs after the final state: a page that stopped at "Succeeded" would show "Copying…" forever."""
+    job = wait_until_final(new_job(owner))
+    job.outputs.update(archive_state=ArchiveState.PENDING)
+    copying = owner_client.get(f"/jobs/{job.uuid}/status/", HTTP_HX_REQUEST="true")
+    assert copying.status_code == 200 and 'hx-trigger="every 1s"' in copying.content.decode()
+    assert "Copying the image to local storage" in copying.content.decode()
+
+    job.outputs.update(archive_state=ArchiveState.ARCHIVED)
+    arrived = owner_client.get(f"/jobs/{job.uuid}/status/", HTTP_HX_REQUEST="true")
+    assert arrived.status_code == 286 and "<img" in arrived.content.decode()
 
 
 def test_an_active_job_polls_and_shows_progress(owner_client, owner, monkeypatch):
