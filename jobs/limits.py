@@ -58,7 +58,10 @@ def monthly_use(workspace) -> dict[int, dict]:
 def check(user, workspace, provider: str):
     """Refuse a submission that would pass the member's limits. Call inside the transaction that creates
     the job: the membership row is locked, so two submissions at once cannot both take the last job."""
-    membership = Membership.objects.select_for_update().filter(workspace=workspace, user=user).first()
+    # Only the membership row: the model's default ordering would join (and so lock) the workspace and the
+    # user too, which every worker's insert of a job or output of this workspace waits on.
+    membership = (Membership.objects.select_for_update(of=("self",)).filter(workspace=workspace, user=user)
+                  .order_by().first())
     if membership is None or (membership.monthly_job_limit is None and membership.monthly_credit_limit is None):
         return
     used = _use(Job.objects.filter(workspace=workspace, owner=user))
