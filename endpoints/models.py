@@ -118,6 +118,8 @@ class Endpoint(SyncClaim):
             return True
         if self.delete_requested_at or self.scale_intents.filter(state__in=UNSENT_INTENT_STATES).exists():
             return False  # a wish the worker has not sent yet is about to change the status
+        if self.status == Status.STOPPED and self.target_instances:
+            return False  # a start the provider accepted but still reports as stopped
         if self.status in SETTLED_STATUSES:
             return True
         return self.status == Status.AVAILABLE and self.target_instances == self.reported_instances

@@ -40,6 +40,15 @@ def test_the_status_fragment_keeps_polling_while_initializing(owner_client, owne
     assert "<html" not in response.content.decode()
 
 
+def test_a_start_the_provider_still_reports_as_stopped_keeps_the_page_polling(running):
+    """The browser journey once froze on "Stopped": the start was sent, the page rendered before the provider
+    moved on, and a stopped endpoint counted as settled."""
+    running.status, running.target_instances, running.reported_instances = "stopped", 3, 0
+    assert not running.is_settled
+    running.target_instances = 0
+    assert running.is_settled
+
+
 def scale_form(instances, **extra):
     return {"instances": str(instances), "intent_key": str(uuid.uuid4()), **extra}
 
