@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "netmind_console.core",
     "netmind_console.workspaces",
     "netmind_console.accounts",
+    "netmind_console.api",
     "netmind_console.sandbox",
     "jobs",
     "endpoints",
@@ -145,6 +146,10 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "console_cache"}}
+
+# Requests one API key may make per window; past it, 429 with Retry-After (README: API).
+API_RATE_LIMIT = env_int("API_RATE_LIMIT", 600, minimum=1)
+API_RATE_WINDOW_SECONDS = env_int("API_RATE_WINDOW_SECONDS", 60, minimum=1)
 
 # A task that outlives this is killed. Fault-injection tests shorten it (with the provider read
 # timeout) so a killed worker's tasks come back, and its stale claims are recovered, within seconds.

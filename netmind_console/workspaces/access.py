@@ -106,3 +106,9 @@ def make_current(request, workspace: Workspace):
     request.session[SESSION_KEY] = str(workspace.uuid)
     if hasattr(request, "_memberships"):
         del request._memberships
+
+
+def act_only_in(request, membership: Membership):
+    """An API key acts in its one workspace: every lookup above sees that membership and no other, so another
+    workspace's object is a 404 to the key even when its user belongs there too."""
+    request._memberships = {membership.workspace_id: membership}

@@ -1,0 +1,5 @@
+"""The jobs app's part of the HTTP API (netmind_console/api/v1.py mounts `router`)."""
+
+from ninja import Router
+
+router = Router()
