@@ -7,10 +7,11 @@ from decimal import Decimal
 from itertools import pairwise
 
 from django.db import transaction
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from endpoints.flavors import CENT
-from endpoints.models import Endpoint, ScaleIntent, Status
+from endpoints.models import Endpoint, EndpointEvent, ScaleIntent, Status
 from endpoints.scaling import apply_scale, request_scale
 from netmind_console.workspaces import audit
 
@@ -48,17 +49,50 @@ def month_spend(endpoint: Endpoint, now: datetime | None = None) -> Decimal:
     return spend(endpoint, until=now, since=month_bounds(now)[0])
 
 
+def month_spends(workspace, now: datetime) -> dict[int, Decimal]:
+    """This month's spend of each of the workspace's endpoints (by id; none for those without events), from one
+    query: the list of endpoints shows it for all of them."""
+    since = month_bounds(now)[0]
+    return {endpoint_id: spend_between(events, since, now)
+            for endpoint_id, events in events_by_endpoint(workspace, since, now).items()}
+
+
+def events_by_endpoint(workspace, since: datetime, until: datetime) -> dict[int, list[EndpointEvent]]:
+    """The workspace's events inside the period, plus each endpoint's last one before it (still in force),
+    oldest first per endpoint id, in one query."""
+    in_force = Endpoint.objects.filter(workspace=workspace).annotate(
+        opening=Subquery(EndpointEvent.objects.filter(endpoint=OuterRef("pk"), at__lt=since)
+                         .order_by("-at", "-id").values("pk")[:1])
+    ).exclude(opening=None).values("opening")
+    events = EndpointEvent.objects.filter(endpoint__workspace=workspace).filter(
+        Q(at__gte=since, at__lt=until) | Q(pk__in=in_force)
+    ).order_by("endpoint_id", "at", "id")
+    grouped = {}
+    for event in events:
+        grouped.setdefault(event.endpoint_id, []).append(event)
+    return grouped
+
+
 def projected_month_spend(endpoint: Endpoint, now: datetime | None = None) -> Decimal:
-    """Spent this month, plus the current hourly cost until the month ends."""
     now = now or timezone.now()
+    return projection(endpoint, month_spend(endpoint, now), now)
+
+
+def projection(endpoint: Endpoint, month_spent: Decimal, now: datetime) -> Decimal:
+    """Spent this month, plus the current hourly cost until the month ends."""
     remaining_hours = Decimal((month_bounds(now)[1] - now).total_seconds()) / 3600
-    return (month_spend(endpoint, now) + endpoint.hourly_usd * remaining_hours).quantize(CENT)
+    return (month_spent + endpoint.hourly_usd * remaining_hours).quantize(CENT)
 
 
 def budget_share(endpoint: Endpoint, now: datetime | None = None) -> Decimal | None:
     if not endpoint.monthly_budget_usd:
         return None
-    return month_spend(endpoint, now) / endpoint.monthly_budget_usd
+    return share_of_budget(endpoint, month_spend(endpoint, now))
+
+
+def share_of_budget(endpoint: Endpoint, month_spent: Decimal) -> Decimal | None:
+    """How much of the monthly budget `month_spent` is (1 is all of it); None without a budget."""
+    return month_spent / endpoint.monthly_budget_usd if endpoint.monthly_budget_usd else None
 
 
 def check_budget(endpoint: Endpoint, now: datetime | None = None):

@@ -160,6 +160,10 @@ class EndpointEvent(models.Model):
         return self.status in BILLED_STATUSES
 
     @property
+    def status_word(self):
+        return self.raw_status if self.status == Status.OTHER else self.get_status_display()
+
+    @property
     def hourly_usd(self):
         instances = self.instances if self.is_billed else 0
         return instances * self.gpus_per_instance * self.usd_per_gpu_hour

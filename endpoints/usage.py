@@ -9,10 +9,8 @@ from decimal import Decimal
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
-from django.db.models import OuterRef, Q, Subquery
-
-from endpoints.budgets import spend_between
-from endpoints.models import Endpoint, EndpointEvent
+from endpoints.budgets import events_by_endpoint, spend_between
+from endpoints.models import Endpoint
 from endpoints.schedules import instant
 from jobs.credits import daily_apinfer_credits
 
@@ -65,25 +63,11 @@ def _day_start(day: date, zone: ZoneInfo) -> datetime:
 def daily_spend(workspace, days: list[date], zone: ZoneInfo, now: datetime) -> list[tuple[Endpoint, list[Decimal]]]:
     since = _day_start(days[0], zone)
     bounds = [_day_start(day, zone) for day in days] + [_day_start(days[-1] + timedelta(days=1), zone)]
-    events_by_endpoint = {}
-    for event in _events_in(workspace, since, now):
-        events_by_endpoint.setdefault(event.endpoint_id, []).append(event)
-    endpoints = Endpoint.objects.filter(workspace=workspace, pk__in=events_by_endpoint).order_by("name", "id")
+    events = events_by_endpoint(workspace, since, now)
+    endpoints = Endpoint.objects.filter(workspace=workspace, pk__in=events).order_by("name", "id")
     rows = []
     for endpoint in endpoints:
-        events = events_by_endpoint[endpoint.pk]
-        amounts = [spend_between(events, start, min(end, now)) for start, end in pairwise(bounds)]
+        amounts = [spend_between(events[endpoint.pk], start, min(end, now)) for start, end in pairwise(bounds)]
         if any(amounts):
             rows.append((endpoint, amounts))
     return rows
-
-
-def _events_in(workspace, since: datetime, until: datetime):
-    """The workspace's events inside the period, plus each endpoint's last one before it (still in force)."""
-    in_force = Endpoint.objects.filter(workspace=workspace).annotate(
-        opening=Subquery(EndpointEvent.objects.filter(endpoint=OuterRef("pk"), at__lt=since)
-                         .order_by("-at", "-id").values("pk")[:1])
-    ).exclude(opening=None).values("opening")
-    return EndpointEvent.objects.filter(endpoint__workspace=workspace).filter(
-        Q(at__gte=since, at__lt=until) | Q(pk__in=in_force)
-    ).order_by("endpoint_id", "at", "id")

@@ -1,10 +1,11 @@
-"""What Apinfer jobs cost in credits, per day: read by the usage page (endpoints reads jobs through here)."""
+"""What a workspace's jobs amount to per day (how many, what Apinfer charged in credits): read by the usage page and
+the API's usage (endpoints reads jobs through here)."""
 
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 
 from jobs.models import Job, JobState
@@ -27,3 +28,15 @@ def daily_apinfer_credits(workspace, days: list[date], zone: ZoneInfo) -> list[D
         .annotate(credits=Sum("credit_cost")).values_list("day", "credits")
     )
     return [per_day.get(day, Decimal(0)) for day in days]
+
+
+def daily_jobs(workspace, days: list[date], zone: ZoneInfo) -> list[int]:
+    """How many jobs the workspace's members submitted per local day in `days` (consecutive, oldest first),
+    whatever became of them."""
+    since, until = _local_midnight(days[0], zone), _local_midnight(days[-1] + timedelta(days=1), zone)
+    per_day = dict(
+        Job.objects.filter(workspace=workspace, created_at__gte=since, created_at__lt=until)
+        .annotate(day=TruncDate("created_at", tzinfo=zone)).order_by().values("day")
+        .annotate(jobs=Count("id")).values_list("day", "jobs")
+    )
+    return [per_day.get(day, 0) for day in days]

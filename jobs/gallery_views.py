@@ -16,7 +16,6 @@ into a response body.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,7 +23,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from jobs import archive, history
+from jobs import archive, history, selectors
 from jobs.forms import BadCursor, GalleryFilters, cursor_for, parse_cursor
 from jobs.models import ArchiveState, Output, model_label
 from jobs.permissions import output_for, require_delete_right
@@ -43,13 +42,6 @@ GRID_FIELDS = (
     "archive_error", "archive_retry_at", "favourite", "model_key", "provider", "created_at",
     "job__uuid", "job__prompt",
 )  # fmt: skip
-
-
-def _after(outputs, cursor):
-    created_at, pk = cursor
-    # The redundant `created_at <= c` gives the planner an index range to start from: with the OR
-    # alone SQLite walks the workspace's index from the newest row down to the cursor.
-    return outputs.filter(created_at__lte=created_at).filter(Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk))
 
 
 @login_required
@@ -77,7 +69,7 @@ def _workspace_outputs(request):
 def _page(request, filters, shown, cursor=None) -> dict:
     outputs = filters.apply(shown).select_related("job").only(*GRID_FIELDS).order_by("-created_at", "-id")
     if cursor:
-        outputs = _after(outputs, cursor)
+        outputs = selectors.after_position(outputs, cursor)
     page = list(outputs[: PAGE_SIZE + 1])
     next_url = _next_page_url(request, page[PAGE_SIZE - 1]) if len(page) > PAGE_SIZE else None
     return {"outputs": page[:PAGE_SIZE], "next_url": next_url}
@@ -169,7 +161,11 @@ def _bulk_error(request, message):
 @login_required
 @require_safe
 def media(request, uuid):
-    output = output_for(request, uuid)
+    return archived_file(request, output_for(request, uuid))
+
+
+def archived_file(request, output):
+    """The output's local copy (for the API too), whole or one range; 404 while it has none."""
     if output.archive_state != ArchiveState.ARCHIVED:
         raise Http404("This output has no local copy yet.")
     return serve_file(request, archive.media_path(output.file), output.content_type, etag=output.sha256)

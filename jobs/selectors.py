@@ -25,6 +25,14 @@ def jobs_for(workspace, filters: dict):
     return jobs
 
 
+def after_position(rows, cursor):
+    """Rows (jobs or outputs, newest first) after a keyset position (created_at, id): forms.parse_cursor's."""
+    created_at, pk = cursor
+    # The redundant `created_at <= c` gives the planner an index range to start from: with the OR
+    # alone SQLite walks the workspace's index from the newest row down to the cursor.
+    return rows.filter(created_at__lte=created_at).filter(Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk))
+
+
 def outputs_of(job: Job):
     """A job's outputs. They are recorded in the transaction that makes the job succeed (lifecycle.apply_snapshot),
     so an active job has none: its status fragment, polled every second, is spared the query."""

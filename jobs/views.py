@@ -4,14 +4,13 @@ import uuid as uuidlib
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import http_date
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from jobs import catalogue, history, limits, selectors, submission, sync
+from jobs import catalogue, comparison, history, limits, selectors, submission, sync
 from jobs.forms import CompareForm, JobFilterForm, JobForm
 from jobs.models import ArchiveState, Job
 from jobs.permissions import deletable_job, job_for
@@ -158,31 +157,17 @@ def delete_job(request, uuid):
 def compare(request):
     workspace = access.require(request, Role.MEMBER)
     form = CompareForm(submitted(request))
-    accounts = {p: workspace.provider_accounts.filter(provider=p).first() for p in Provider.values}
     if request.method == "POST" and form.is_valid():
-        specs = [catalogue.get(key) for key in form.cleaned_data["models"]]
-        missing = [spec.label for spec in specs if not accounts[spec.provider]]
-        if missing:
-            form.add_error("models", f"Add a provider account first for: {', '.join(missing)}.")
+        try:
+            group = comparison.submit(request.user, workspace, form.cleaned_data["models"], form.cleaned_data["prompt"])
+        except comparison.MissingAccounts as refusal:
+            form.add_error("models", str(refusal))
+        except limits.MemberLimitReached as refusal:
+            form.add_error(None, str(refusal))
+            return render(request, "jobs/compare.html", {"form": form}, status=LIMIT_REACHED_STATUS)
         else:
-            try:
-                group = _submit_comparison(request, workspace, specs, form.cleaned_data["prompt"], accounts)
-            except limits.MemberLimitReached as refusal:
-                form.add_error(None, str(refusal))
-                return render(request, "jobs/compare.html", {"form": form}, status=LIMIT_REACHED_STATUS)
             return redirect("jobs:compare_results", group=group)
     return render(request, "jobs/compare.html", {"form": form}, status=422 if form.errors else 200)
-
-
-def _submit_comparison(request, workspace, specs, prompt, accounts):
-    """All the models' jobs or none: a limit reached halfway leaves no half comparison behind."""
-    group = uuidlib.uuid4()
-    with transaction.atomic():
-        for spec in specs:
-            values = {f.name: f.default for f in spec.fields}
-            values.update(prompt=prompt, account=accounts[spec.provider])
-            submission.create_job(request.user, workspace, spec, values, compare_group=group)
-    return group
 
 
 @login_required

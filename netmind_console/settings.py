@@ -142,10 +142,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 REDIS_URL = env_str("REDIS_URL", "")
+# "api_rate" counts API requests per key on every request: in Redis when scaled out; on the embedded default
+# (one machine) in files under VAR_DIR, which every web process shares and which cost the database nothing.
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+              "api_rate": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "console_cache"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "console_cache"},
+              "api_rate": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                           "LOCATION": str(VAR_DIR / "api-rate")}}
 
 # Requests one API key may make per window; past it, 429 with Retry-After (README: API).
 API_RATE_LIMIT = env_int("API_RATE_LIMIT", 600, minimum=1)

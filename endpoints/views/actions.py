@@ -5,11 +5,12 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from endpoints import budgets, flavors, lifecycle, scaling, tasks
+from endpoints import budgets, flavors, handoff, lifecycle, tasks
 from endpoints.errors import EndpointError
 from endpoints.forms import BudgetForm, DeleteForm, ScaleForm, TryItForm
 from endpoints.try_it import try_it as try_endpoint
-from endpoints.views.common import get_endpoint, render_detail
+from endpoints.permissions import get_endpoint
+from endpoints.views.common import render_detail
 from netmind_console.clients.errors import ProviderError
 from netmind_console.core.forms import submitted
 from netmind_console.core.htmx import page_or_partial
@@ -20,7 +21,9 @@ from netmind_console.workspaces.roles import Role
 @login_required
 @require_POST
 def scale(request, uuid):
-    """The intent key is checked by scaling.request_scale: a repeated post is the same wish, sent once."""
+    """The intent key is checked by scaling.request_scale: a repeated post is the same wish, sent once.
+
+    A bigger size costs more, so the page asks once more first (the API does not: its caller asked)."""
     endpoint = get_endpoint(request, uuid, Role.MEMBER)
     form = ScaleForm(request.POST)
     if not form.is_valid():
@@ -30,13 +33,12 @@ def scale(request, uuid):
     if target > endpoint.target_instances and not form.cleaned_data["confirmed"]:
         return _confirm_scale_up(request, endpoint, target, form.cleaned_data["intent_key"])
     try:
-        intent, created = scaling.request_scale(endpoint, target, form.cleaned_data["intent_key"],
-                                                actor=request.user, request=request)
+        _, created = handoff.scale(endpoint, target, form.cleaned_data["intent_key"], actor=request.user,
+                                   request=request)
     except EndpointError as error:
         messages.error(request, str(error))
         return redirect("endpoints:detail", uuid=endpoint.uuid)
     if created:
-        enqueue(tasks.apply_scale, intent.pk, group=tasks.GROUP)
         messages.success(request, "Stopping." if target == 0 else f"Scaling to {target}.")
     return redirect("endpoints:detail", uuid=endpoint.uuid)
 

@@ -1,5 +1,4 @@
-"""What several endpoint pages share: finding an endpoint the caller may act on, the chosen account, the detail
-context."""
+"""What several endpoint pages share: the chosen account, the detail context."""
 
 import uuid
 
@@ -9,16 +8,10 @@ from django.utils import timezone
 
 from endpoints import budgets, flavors, schedules
 from endpoints.forms import BudgetForm, ScheduleForm
-from endpoints.models import MAX_INSTANCES, Endpoint, ScaleIntent
+from endpoints.models import MAX_INSTANCES, ScaleIntent
 from netmind_console.core.ids import parse_uuid
-from netmind_console.workspaces import access
 
 FOREIGN_ACCOUNT = "Account: that is not one of this workspace's NetMind accounts."
-
-
-def get_endpoint(request, uuid, minimum) -> Endpoint:
-    """The endpoint, if the caller holds `minimum` in its workspace: 404 for a non-member, 403 below it."""
-    return access.get_for(request, Endpoint.objects.select_related("flavor", "account"), minimum, uuid=uuid)
 
 
 class ForeignAccount(Exception):

@@ -4,11 +4,11 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from endpoints import budgets, lifecycle, tasks
+from endpoints import budgets, handoff
 from endpoints.models import Endpoint
-from endpoints.views.common import detail_context, get_endpoint, render_detail
+from endpoints.permissions import get_endpoint
+from endpoints.views.common import detail_context, render_detail
 from netmind_console.core.htmx import polling_fragment
-from netmind_console.core.queue import enqueue
 from netmind_console.workspaces import access
 from netmind_console.workspaces.roles import Role
 
@@ -51,9 +51,4 @@ def endpoint_status(request, uuid):
 
 
 def _polled_endpoint(request, uuid) -> Endpoint:
-    """Someone is watching: ask for a fresh GET (one per endpoint however many tabs poll)."""
-    endpoint = get_endpoint(request, uuid, Role.VIEWER)
-    if not endpoint.is_settled and lifecycle.claim_sync(endpoint):
-        enqueue(tasks.sync_endpoint, endpoint.pk, group=tasks.GROUP)
-        endpoint.refresh_from_db()
-    return endpoint
+    return handoff.sync_if_watched(get_endpoint(request, uuid, Role.VIEWER))

@@ -9,7 +9,8 @@ from django.views.decorators.http import require_POST
 from endpoints import schedules
 from endpoints.forms import ScheduleForm
 from endpoints.models import EndpointSchedule, Status
-from endpoints.views.common import get_endpoint, render_detail
+from endpoints.permissions import get_endpoint
+from endpoints.views.common import render_detail
 from netmind_console.workspaces.roles import Role
 
 

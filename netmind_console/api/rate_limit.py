@@ -1,10 +1,10 @@
-"""A request budget per API key: API_RATE_LIMIT requests per window (settings), counted in the cache that every
-web host shares (Redis when scaled out), so the limit holds across hosts."""
+"""A request budget per API key: API_RATE_LIMIT requests per window (settings), counted in the "api_rate" cache,
+which every web process shares (Redis when scaled out, files on the one machine of the embedded default)."""
 
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 
 from netmind_console.api.problems import ApiProblem
 
@@ -14,7 +14,8 @@ def check(key):
     limit, window = settings.API_RATE_LIMIT, settings.API_RATE_WINDOW_SECONDS
     now = time.time()
     window_start = int(now // window)
-    counter = f"api-rate:{key.pk}:{window_start}"
+    counter = f"api-rate:{key.uuid}:{window_start}"
+    cache = caches["api_rate"]
     if cache.add(counter, 1, timeout=window + 1):
         return
     try:

@@ -9,6 +9,7 @@ from django_q.conf import Conf
 from endpoints import flavors as endpoint_flavors
 from endpoints.models import EndpointSchedule, Flavor
 from jobs import catalogue, submission
+from netmind_console.api.keys import create_key
 from netmind_console.workspaces import invitations
 from netmind_console.workspaces.roles import Role
 from netmind_console.workspaces.services import add_member, personal_workspace
@@ -44,7 +45,8 @@ def console_setup(on_secret_sandbox):
 def owned(owner, django_user_model, monkeypatch):
     """One of every kind of object in the owner's personal workspace, by kind: a job (finished, with an
     archived output, in a compare group), an endpoint with a schedule window, the account, an open
-    invitation, and a member (a viewer, "vera") whose membership the member routes act on."""
+    invitation, an API key of the owner's, and a member (a viewer, "vera") whose membership the member routes
+    act on."""
     workspace = personal_workspace(owner)
     account = workspace.provider_accounts.get(provider="netmind")
     spec = catalogue.get("Qwen/Qwen-Image")
@@ -57,8 +59,9 @@ def owned(owner, django_user_model, monkeypatch):
                                                end_time=datetime.time(17), instances=1)
     invitation, secret = invitations.create(workspace, role=Role.MEMBER, days=7, email="", actor=owner)
     vera = add_member(workspace, django_user_model.objects.create_user("vera"), Role.VIEWER, actor=owner).user
+    api_key, _secret = create_key(owner, workspace, "crawl key", "write")
     monkeypatch.setattr(Conf, "SYNC", False)  # from here on tasks wait in the broker table, as in production
     return {"job": job.uuid, "output": job.outputs.get().uuid, "compare_group": job.compare_group,
             "endpoint": endpoint.uuid, "schedule": schedule.uuid, "account": account.uuid,
             "workspace": workspace.uuid, "invitation": invitation.uuid, "invitation_secret": secret,
-            "member": vera.username}
+            "member": vera.username, "api_key": api_key.uuid}

@@ -10,14 +10,18 @@ from dataclasses import dataclass
 from django.urls import URLPattern, URLResolver, get_resolver
 
 PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
-# Django's admin is staff-only, with its own permission checks and its own tests upstream.
+# Django's admin is staff-only, with its own permission checks and its own tests upstream. The API's operations
+# answer keys, not sessions: tests/security/test_api_roles.py crawls them with a key of every role.
 NOT_CRAWLED = ("admin/",)
+API_OPERATIONS = "api/v1/"
+API_PAGES = ("api/v1/docs/",)
 # Pages anyone may open: everything else sends an anonymous visitor to the login page. An invitation link
 # is its own credential: whoever holds it may open it, member of the workspace or not.
 PUBLIC = {"setup/", "login/", "logout/", "healthz", "invite/<str:secret>/"}
 # Which object fills a route's `uuid`, by the route's start (first match wins).
 FILLED_FROM = [("jobs/media/", "output"), ("jobs/", "job"), ("endpoints/", "endpoint"),
-               ("settings/accounts/", "account"), ("workspaces/invitations/", "invitation"),
+               ("settings/accounts/", "account"), ("settings/api-keys/", "api_key"),
+               ("workspaces/invitations/", "invitation"),
                ("workspaces/", "workspace")]
 # Parameters with a name of their own fill from the object of that kind.
 NAMED = {"group": "compare_group", "schedule_uuid": "schedule", "username": "member", "secret": "invitation_secret"}
@@ -52,8 +56,13 @@ class Route:
         return self.route
 
 
-def all_routes() -> list[Route]:
-    return [Route(route) for route in _walk(get_resolver().url_patterns, "") if not route.startswith(NOT_CRAWLED)]
+def all_routes(include_api=False) -> list[Route]:
+    return [Route(route) for route in _walk(get_resolver().url_patterns, "")
+            if not route.startswith(NOT_CRAWLED) and (include_api or _is_page(route))]
+
+
+def _is_page(route: str) -> bool:
+    return not route.startswith(API_OPERATIONS) or route.startswith(API_PAGES)
 
 
 def _walk(patterns, prefix):
