@@ -6,6 +6,7 @@ user who belongs there too.
 
 from uuid import UUID
 
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.utils.http import http_date
 from ninja import Header, Query, Router, Status
@@ -87,10 +88,13 @@ def list_jobs(request, state: Query[str | None, {"description": "A state, or `ac
     if not filters.is_valid():
         raise invalid_form(filters)
     jobs = selectors.jobs_for(access.current_workspace(request), filters.cleaned_data).order_by("-created_at", "-id")
+    # Outputs as a plain list per job: a prefetch into the related manager builds a queryset per job (a third
+    # of a 100-job page's time).
+    jobs = jobs.prefetch_related(None).prefetch_related(Prefetch("outputs", to_attr="listed_outputs"))
     if cursor:
         jobs = selectors.after_position(jobs, _position(cursor))
     page = list(jobs[: limit + 1])
-    return {"items": [answers.summary(job) for job in page[:limit]],
+    return {"items": [answers.summary(job, job.listed_outputs) for job in page[:limit]],
             "next_cursor": cursor_for(page[limit - 1]) if len(page) > limit else None}
 
 
