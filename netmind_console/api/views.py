@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -14,6 +15,7 @@ from netmind_console.api.models import ApiKey
 from netmind_console.api.v1 import api
 from netmind_console.core.forms import submitted
 from netmind_console.workspaces import access
+from netmind_console.workspaces.models import Membership
 
 CREATED = 201
 
@@ -44,7 +46,9 @@ def _form(request, data=None) -> ApiKeyForm:
 
 def _page(request, form, *, new_key=None, secret=None, status=200):
     context = {"form": form, "new_key": new_key, "secret": secret,
-               "keys": ApiKey.objects.filter(user=request.user).select_related("workspace")}
+               "keys": ApiKey.objects.filter(user=request.user).select_related("workspace").annotate(
+                   still_member=Exists(Membership.objects.filter(user=OuterRef("user"),
+                                                                 workspace=OuterRef("workspace"))))}
     return render(request, "api/keys.html", context, status=status)
 
 

@@ -138,3 +138,13 @@ def test_a_viewer_may_create_a_write_key_and_is_told_it_acts_with_their_role(oth
 def test_the_settings_page_links_to_api_keys_and_the_api_documentation(owner_client):
     html = owner_client.get("/settings/").content.decode()
     assert f'href="{PAGE}"' in html and 'href="/api/v1/docs/"' in html
+
+
+def test_a_key_whose_owner_left_its_workspace_says_so_on_the_list(other_client, other, studio):
+    from netmind_console.workspaces.services import remove_member
+
+    membership = join(studio, other, "member")
+    key_for(other, studio, name="studio script")
+    remove_member(membership, actor=studio.memberships.get(role="owner").user)
+    row = re.search(r'<tr id="key-[^"]+">.*?</tr>', other_client.get("/settings/api-keys/").content.decode(), re.S)
+    assert "studio script" in row.group(0) and "no longer a member" in row.group(0)
