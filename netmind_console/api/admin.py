@@ -4,22 +4,14 @@ on Settings → API keys or with `manage.py api_key`, which write the audit rows
 from django.contrib import admin
 
 from netmind_console.api.models import ApiKey
+from netmind_console.core.admin import ReadOnlyAdmin
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(ReadOnlyAdmin):
     list_display = ["name", "prefix", "user", "workspace", "scope", "created_at", "expires_at", "last_used_at",
                     "status"]
     list_filter = ["scope"]
     search_fields = ["name", "prefix", "user__username", "workspace__name"]
     fields = readonly_fields = ["uuid", "name", "prefix", "user", "workspace", "scope", "created_at", "expires_at",
                                 "last_used_at", "revoked_at", "status"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from netmind_console.core.admin import ReadOnlyAdmin
 from netmind_console.workspaces.models import (
     AuditEntry,
     Invitation,
@@ -47,18 +48,9 @@ class InvitationAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     """Rows cannot be added, edited or deleted here: the log is evidence."""
 
     list_display = ["at", "workspace_name", "actor_name", "action", "target", "client_address"]
     list_filter = ["action"]
     search_fields = ["workspace_name", "actor_name", "action", "target"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
