@@ -22,7 +22,7 @@ def test_a_request_without_a_key_is_told_how_to_send_one(owner):
     assert response["WWW-Authenticate"] == "Bearer"
 
 
-def test_an_unknown_revoked_or_expired_key_gets_401_and_never_its_own_secret_back(owner):
+def test_an_unknown_revoked_or_expired_key_gets_401_and_never_its_own_secret_back(owner, caplog):
     raw = key_for(owner)
     revoke_key(ApiKey.objects.get(), owner)
     expired = key_for(owner, expires_at=timezone.now() - timedelta(seconds=1))
@@ -30,6 +30,7 @@ def test_an_unknown_revoked_or_expired_key_gets_401_and_never_its_own_secret_bac
         response = ApiClient(secret).get("/usage")
         assert response.status_code == 401 and reason in problem(response)["detail"]
         assert secret not in response.content.decode()
+    assert caplog.records and not any(secret in caplog.text for secret in (raw, expired))  # logged, without keys
 
 
 def test_a_removed_members_key_stops_working(owner, other, studio):
