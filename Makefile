@@ -38,10 +38,22 @@ chromium:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 # Import layering first (pyproject.toml, docs/architecture.md): seconds, and it names the offending import.
+# Then the tests in three passes; the first that fails stops `make test` with its exit code:
+# - the fast tests on PYTEST_WORKERS pytest-xdist workers, each with its own test database, Redis database,
+#   cache directory and sandboxes (tests/fixtures/parallel.py);
+# - the `slow` and `browser` tests one at a time: they start their own processes and wait on them;
+# - test-postgres, below.
 # The browser tests collect static files themselves, with the test settings pytest provides.
+PYTEST_WORKERS ?= 2
+SERIAL_TESTS := slow or browser
+FAST_TESTS := not ($(SERIAL_TESTS))
+
 test: install chromium
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/pytest
+	@echo "== fast tests on SQLite, $(PYTEST_WORKERS) workers"
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "$(FAST_TESTS)"
+	@echo "== slow and browser tests on SQLite, one at a time"
+	$(BIN)/pytest -m "$(SERIAL_TESTS)"
 	@$(MAKE) --no-print-directory test-postgres
 
 # The same database-touching tests again on PostgreSQL + Redis (the scaled-out configuration). Browser
@@ -49,8 +61,9 @@ test: install chromium
 # sandbox and client tests never touch the console's database.
 test-postgres: install
 	@if $(BIN)/python -m netmind_console.core.reachable postgresql://127.0.0.1:5432/postgres redis://127.0.0.1:6379/0; then \
+	  echo "== fast tests on PostgreSQL + Redis, $(PYTEST_WORKERS) workers"; \
 	  DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres REDIS_URL=redis://127.0.0.1:6379/0 \
-	    $(BIN)/pytest -m "not browser and not slow" --ignore=tests/browser --ignore=tests/sandbox \
+	    $(BIN)/pytest -n $(PYTEST_WORKERS) -m "$(FAST_TESTS)" --ignore=tests/browser --ignore=tests/sandbox \
 	      --ignore=tests/clients -p no:cacheprovider -q; \
 	else echo "PostgreSQL or Redis not reachable at 127.0.0.1: skipping the scaled-out run."; fi
 

@@ -5,6 +5,12 @@ from django.contrib.auth.hashers import make_password
 from django.test import Client
 from django_q.brokers import get_broker
 
+from tests.fixtures.parallel import isolate_test_process
+
+# Each pytest-xdist worker its own Redis database, each test process its own file-cache directory: set before
+# anything connects to either (tests/fixtures/parallel.py).
+isolate_test_process()
+
 pytest_plugins = ["tests.fixtures.sandbox", "tests.fixtures.console", "tests.fixtures.teams"]
 
 # --- the test users: defined here only ------------------------------------------------------------
