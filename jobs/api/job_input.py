@@ -21,6 +21,7 @@ from jobs.api.schemas import JobIn
 from jobs.forms import MAX_CONFIG_CHARS, MAX_INPUT_IMAGE_BYTES, JobForm
 from jobs.parameter_schema import type_errors
 from netmind_console.accounts.models import Provider
+from netmind_console.api import problems
 from netmind_console.api.problems import ApiProblem, form_errors
 from netmind_console.core.json_input import parse_json_field
 
@@ -48,13 +49,13 @@ def read(request) -> JobRequest:
     try:
         body = JobIn.model_validate(fields)
     except ValidationError as error:
-        raise _invalid([{"field": ".".join(str(part) for part in e["loc"]) or "body", "message": e["msg"]}
+        raise problems.invalid([{"field": ".".join(str(part) for part in e["loc"]) or "body", "message": e["msg"]}
                         for e in error.errors()]) from None
     spec = catalogue.get(body.model)
     if spec is None:
-        raise _invalid([{"field": "model", "message": f"Unknown model “{body.model[:80]}”: see GET /models."}])
+        raise problems.invalid([{"field": "model", "message": f"Unknown model “{body.model[:80]}”: see GET /models."}])
     if errors := type_errors(spec, body.parameters):
-        raise _invalid(errors)
+        raise problems.invalid(errors)
     if body.image is not None:
         image = _decoded(body.image)
     return JobRequest(spec, body, image)
@@ -69,11 +70,11 @@ def _json_fields(request) -> dict:
     try:
         fields = parse_json_field(raw.decode(), name="The body", max_chars=MAX_JSON_BODY_BYTES)
     except UnicodeDecodeError:
-        raise _invalid([{"field": "body", "message": "The body is not UTF-8."}]) from None
+        raise problems.invalid([{"field": "body", "message": "The body is not UTF-8."}]) from None
     except DjangoValidationError as error:
-        raise _invalid([{"field": "body", "message": error.messages[0]}]) from None
+        raise problems.invalid([{"field": "body", "message": error.messages[0]}]) from None
     if not isinstance(fields, dict):
-        raise _invalid([{"field": "body", "message": "The body must be a JSON object."}])
+        raise problems.invalid([{"field": "body", "message": "The body must be a JSON object."}])
     return fields
 
 
@@ -90,7 +91,7 @@ def _multipart_fields(request) -> tuple[dict, object | None]:
             fields["parameters"] = parse_json_field(posted["parameters"], name="Parameters",
                                                     max_chars=MAX_CONFIG_CHARS)
         except DjangoValidationError as error:
-            raise _invalid([{"field": "parameters", "message": error.messages[0]}]) from None
+            raise problems.invalid([{"field": "parameters", "message": error.messages[0]}]) from None
     return fields, files.get("image")
 
 
@@ -101,7 +102,7 @@ def _decoded(data_url: str) -> SimpleUploadedFile:
     except (binascii.Error, ValueError):
         content = None
     if content is None:
-        raise _invalid([{"field": "image", "message": "Send the image as a data URL: data:image/png;base64,…"}])
+        raise problems.invalid([{"field": "image", "message": "Send the image as a data URL: data:image/png;base64,…"}])
     return SimpleUploadedFile("image", content)
 
 
@@ -129,7 +130,7 @@ def _default_account(workspace, spec):
     account = workspace.provider_accounts.filter(provider=spec.provider).first()
     if account is None:
         provider = Provider(spec.provider).label
-        raise _invalid([{"field": "account", "message": f"{workspace.name} has no {provider} account: "
+        raise problems.invalid([{"field": "account", "message": f"{workspace.name} has no {provider} account: "
                                                         "add one in Settings."}])
     return account.uuid
 
@@ -140,13 +141,8 @@ _BODY_NAMES = {"model": "model", "prompt": "prompt", "account": "account", "imag
 
 
 def invalid(job_form: JobForm) -> ApiProblem:
-    return _invalid([{"field": _BODY_NAMES.get(e["field"], f"parameters.{e['field']}"), "message": e["message"]}
+    return problems.invalid([{"field": _BODY_NAMES.get(e["field"], f"parameters.{e['field']}"), "message": e["message"]}
                      for e in form_errors(job_form)])
-
-
-def _invalid(errors: list[dict]) -> ApiProblem:
-    detail = "; ".join(f"{e['field'] or 'input'}: {e['message']}" for e in errors)[:500]
-    return ApiProblem(422, detail, errors)
 
 
 def _too_large() -> ApiProblem:

@@ -55,9 +55,14 @@ def form_errors(form) -> list[dict]:
             for field, messages in form.errors.items() for message in messages]
 
 
+def invalid(errors: list[dict]) -> ApiProblem:
+    """422 with these field errors, and a detail that names each of them."""
+    detail = "; ".join(f"{e['field'] or 'input'}: {e['message']}" for e in errors)[:500]
+    return ApiProblem(422, detail or "The input is not valid.", errors)
+
+
 def invalid_form(form) -> ApiProblem:
-    errors = form_errors(form)
-    return ApiProblem(422, "; ".join(f"{e['field'] or 'input'}: {e['message']}" for e in errors)[:500], errors)
+    return invalid(form_errors(form))
 
 
 def validation_errors(errors: list[dict]) -> list[dict]:

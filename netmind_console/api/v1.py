@@ -10,7 +10,14 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from netmind_console.api.auth import KeyBearer
-from netmind_console.api.problems import PROBLEM_TYPE, TITLES, ApiProblem, problem_response, validation_errors
+from netmind_console.api.problems import (
+    PROBLEM_TYPE,
+    TITLES,
+    ApiProblem,
+    invalid,
+    problem_response,
+    validation_errors,
+)
 
 # What any operation may answer besides its own success: documented once for all of them, so the document
 # stays true when a check (auth, scope, rate limit, role) answers before the operation runs.
@@ -59,9 +66,7 @@ def _problem(request, error: ApiProblem):
 
 @api.exception_handler(ValidationError)
 def _invalid(request, error: ValidationError):
-    fields = validation_errors(error.errors)
-    detail = "; ".join(f"{f['field'] or 'input'}: {f['message']}" for f in fields)[:500] or "The input is not valid."
-    return problem_response(422, detail, fields)
+    return _problem(request, invalid(validation_errors(error.errors)))
 
 
 @api.exception_handler(AuthenticationError)
