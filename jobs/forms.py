@@ -19,6 +19,7 @@ MAX_INPUT_IMAGE_BYTES = 10 * 1024 * 1024
 # (a decompression bomb: a tiny file whose header promises billions of pixels).
 MAX_INPUT_IMAGE_SIDE = 8192
 MAX_CONFIG_CHARS = 100_000
+MAX_SEEDS_PER_ROW = 100
 # Gallery dates: the day after the last one must still be a date, whatever the time zone.
 EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(9998, 12, 31)
 MODEL_ID_HELP = "The model id exactly as the provider names it, e.g. google/nano-banana."
@@ -78,28 +79,85 @@ class JobForm(forms.Form):
         return config
 
     def clean_image(self):
-        upload = self.cleaned_data["image"]
-        if upload.size > MAX_INPUT_IMAGE_BYTES:
-            raise forms.ValidationError("The image is larger than 10 MB.")
-        try:
-            with Image.open(upload) as image:
-                image_format = image.format
-                _check_image_size(image.size)
-                image.verify()
-        except Image.DecompressionBombError:
-            raise forms.ValidationError(_too_large(_declared_size(upload))) from None
-        except (UnidentifiedImageError, OSError, SyntaxError):
-            raise forms.ValidationError("This file is not a readable image.") from None
-        if image_format not in ("PNG", "JPEG"):
-            raise forms.ValidationError(f"The first frame must be PNG or JPEG, not {image_format}.")
-        upload.seek(0)
-        return upload
+        upload = self.cleaned_data["image"]  # None only where optional: a batch's rows may name their own
+        return checked_first_frame(upload) if upload else upload
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("seed_mode") == "fixed" and cleaned.get("seed") is None:
             self.add_error("seed", "Enter a seed, or choose Random.")
         return cleaned
+
+
+class MultipleImagesField(forms.FileField):
+    """Several files from one input (Django's documented pattern: the widget allows many, the field cleans each)."""
+
+    class Input(forms.ClearableFileInput):
+        allow_multiple_selected = True
+
+    def __init__(self, **kwargs):
+        super().__init__(widget=self.Input(attrs={"accept": "image/png,image/jpeg"}), **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        return [super(MultipleImagesField, self).clean(one, initial) for one in files]
+
+
+class BatchForm(JobForm):
+    """New job's form for many prompts: the values every row shares; the prompts come as lines or a CSV."""
+
+    prompts = forms.CharField(required=False, label="Prompts", widget=forms.Textarea(attrs={"rows": 8}),
+                              help_text="One prompt per line.")
+    prompts_file = forms.FileField(required=False, label="Or a CSV file",
+                                   help_text="A “prompt” column, and any parameter column (such as seed).")
+    seeds = forms.IntegerField(min_value=1, max_value=MAX_SEEDS_PER_ROW, initial=1, label="× seeds",
+                               help_text="Each prompt this many times, each time with another seed.")
+    drop_refused = forms.BooleanField(required=False, label="Leave out refused rows",
+                                      help_text="Otherwise a batch with a refused row is not saved.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["prompt"]
+        if self.spec.needs_image:
+            self.fields["image"].required = False
+            self.fields["image"].help_text = "Used by rows whose “image” column is empty."
+            self.fields["images"] = MultipleImagesField(
+                required=False, label="Images the CSV names",
+                help_text="Name them in the CSV's “image” column by file name, or use a gallery image's id.")
+        if not self.spec.has_seed:  # the provider picks its own randomness: each run is still another result
+            self.fields["seeds"].label = "× runs"
+            self.fields["seeds"].help_text = "Each prompt this many times."
+
+    BATCH_FIELDS = ("prompts", "prompts_file", "images", "seeds", "drop_refused")
+
+    def shared_values(self) -> dict:
+        """The values every job of the batch starts from: the New job form's, without the batch's own."""
+        return {name: value for name, value in self.cleaned_data.items() if name not in self.BATCH_FIELDS}
+
+    def clean(self):
+        cleaned = super().clean()
+        if bool(cleaned.get("prompts", "").strip()) == bool(cleaned.get("prompts_file")):
+            raise forms.ValidationError("Enter prompts, one per line, or choose a CSV file (not both).")
+        return cleaned
+
+
+def checked_first_frame(upload):
+    """An uploaded first frame, rewound, if it is a PNG or JPEG of a size a model takes; else ValidationError."""
+    if upload.size > MAX_INPUT_IMAGE_BYTES:
+        raise forms.ValidationError("The image is larger than 10 MB.")
+    try:
+        with Image.open(upload) as image:
+            image_format = image.format
+            _check_image_size(image.size)
+            image.verify()
+    except Image.DecompressionBombError:
+        raise forms.ValidationError(_too_large(_declared_size(upload))) from None
+    except (UnidentifiedImageError, OSError, SyntaxError):
+        raise forms.ValidationError("This file is not a readable image.") from None
+    if image_format not in ("PNG", "JPEG"):
+        raise forms.ValidationError(f"The first frame must be PNG or JPEG, not {image_format}.")
+    upload.seek(0)
+    return upload
 
 
 def _check_image_size(size):

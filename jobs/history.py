@@ -38,8 +38,8 @@ def delete_job(job: Job, *, actor, request=None) -> str:
             note = f"The provider copy could not be deleted ({error.user_message}); the local copy is gone."
     outputs = list(job.outputs.all())
     archive.delete_output_files(outputs)
-    if job.input_file:
-        FileSystemStorage(location=settings.MEDIA_ROOT).delete(job.input_file)
+    if job.input_file and not Job.objects.filter(input_file=job.input_file).exclude(pk=job.pk).exists():
+        FileSystemStorage(location=settings.MEDIA_ROOT).delete(job.input_file)  # a batch's jobs share theirs
     with transaction.atomic():
         if job.owner_id != actor.pk:
             audit.record(job.workspace, actor, "job.deleted", f"{job.model_label} job {job.uuid}",

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from jobs import webhooks
 from jobs.adapters import RemoteSnapshot
-from jobs.models import TERMINAL_STATES, Job, JobEvent, JobState, Output
+from jobs.models import IN_FLIGHT_STATES, TERMINAL_STATES, Job, JobEvent, JobState, Output
 from netmind_console.core.queue import enqueue
 from netmind_console.core.state_changes import change_with_event
 
@@ -39,6 +39,8 @@ def transition(job: Job, from_states, to_state: str, note: str = "", **fields) -
             JobEvent.objects.create(job=row, at=now, from_state=from_state, to_state=to_state, note=note[:500])
         if to_state in TERMINAL_STATES:
             _announce_finished(row)
+        if from_state in IN_FLIGHT_STATES and to_state not in IN_FLIGHT_STATES and row.account_id:
+            enqueue("jobs.tasks.fill_slots", row.account_id)  # its slot is free: the next waiting job takes it
 
     changes = {**_timestamps_for(to_state, job, now), **fields, "state": to_state}
     if change_with_event(Job, job.pk, when=Q(state__in=list(from_states)), fields=changes, record=record) is None:

@@ -55,9 +55,9 @@ def monthly_use(workspace) -> dict[int, dict]:
     return {row["owner_id"]: {"jobs": row["jobs"], "credits": _credits(row["credits"])} for row in rows}
 
 
-def check(user, workspace, provider: str):
-    """Refuse a submission that would pass the member's limits. Call inside the transaction that creates
-    the job: the membership row is locked, so two submissions at once cannot both take the last job."""
+def check(user, workspace, provider: str, adding: int = 1):
+    """Refuse a submission of `adding` jobs that would pass the member's limits. Call inside the transaction
+    that creates the jobs: the membership row is locked, so two submissions at once cannot both take the last."""
     # Only the membership row: the model's default ordering would join (and so lock) the workspace and the
     # user too, which every worker's insert of a job or output of this workspace waits on.
     membership = (Membership.objects.select_for_update(of=("self",)).filter(workspace=workspace, user=user)
@@ -66,10 +66,14 @@ def check(user, workspace, provider: str):
         return
     used = _use(Job.objects.filter(workspace=workspace, owner=user))
     resets = _spelled(next_reset().date())
-    if membership.monthly_job_limit is not None and used["jobs"] >= membership.monthly_job_limit:
-        limit = membership.monthly_job_limit
+    limit = membership.monthly_job_limit
+    if limit is not None and used["jobs"] >= limit:
         raise MemberLimitReached(f"You have used your limit of {limit} job{'s' if limit != 1 else ''} this month "
                                  f"in {workspace.name}; it resets on {resets}.")
+    if limit is not None and used["jobs"] + adding > limit:
+        raise MemberLimitReached(f"These {adding:,} jobs would pass your limit of {limit} jobs this month in "
+                                 f"{workspace.name}: {used['jobs']} used, {limit - used['jobs']} left; "
+                                 f"it resets on {resets}.")
     # Only Apinfer charges credits: a NetMind job costs none, so a spent credit limit does not stop one.
     credits = _credits(used["credits"])
     if (provider == Provider.APINFER and membership.monthly_credit_limit is not None

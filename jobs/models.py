@@ -32,6 +32,62 @@ class JobState(models.TextChoices):
 
 ACTIVE_STATES = [JobState.PENDING, JobState.SUBMITTING, JobState.QUEUED, JobState.RUNNING, JobState.UNKNOWN]
 TERMINAL_STATES = [JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED]
+# Alive at the provider, or maybe (unknown): what a provider account's concurrency cap counts.
+IN_FLIGHT_STATES = [JobState.SUBMITTING, JobState.QUEUED, JobState.RUNNING, JobState.UNKNOWN]
+
+
+class BatchState(models.TextChoices):
+    DRAFT = "draft", "Draft"  # previewed, nothing created yet: Start turns its rows into jobs
+    RUNNING = "running", "Running"  # its jobs are sent as the account's slots free
+    PAUSED = "paused", "Paused"  # nothing new is sent; what is in flight finishes
+    CANCELLED = "cancelled", "Cancelled"  # what was not sent is cancelled; what is in flight finishes
+
+
+class Batch(models.Model):
+    """Jobs created together from one form or CSV: one model, one account, many prompts (and seeds)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="batches")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                              related_name="batches",
+                              help_text="Who made it; empty once that user is deleted: the workspace keeps the row")
+    account = models.ForeignKey("accounts.ProviderAccount", on_delete=models.SET_NULL, null=True,
+                                related_name="batches")
+    name = models.CharField(max_length=200, help_text="The uploaded file's name, or the first prompt")
+    model_key = models.CharField(max_length=200)
+    provider = models.CharField(max_length=20)
+    params = models.JSONField(default=dict, help_text="The values every row shares, as the form had them")
+    seeds_per_row = models.PositiveSmallIntegerField(default=1)
+    rows = models.JSONField(default=list, help_text="A draft's checked rows, until Start makes them jobs")
+    dropped_rows = models.JSONField(default=list, help_text="Rows refused and left out: [{row, reason}]")
+    job_count = models.PositiveIntegerField(default=0)
+    state = models.CharField(max_length=10, choices=BatchState.choices, default=BatchState.DRAFT)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["workspace", "state", "-created_at"], name="batch_workspace_recent")]
+
+    def __str__(self):
+        return f"Batch {self.uuid} ({self.state})"
+
+    @property
+    def model_label(self) -> str:
+        return model_label(self.model_key)
+
+
+class BatchEvent(models.Model):
+    """Every change of a batch (created, started, paused, resumed, cancelled, failed jobs retried), by whom."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(max_length=20)
+    actor_name = models.CharField(max_length=150, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
 
 
 class Job(SyncClaim):
@@ -59,6 +115,9 @@ class Job(SyncClaim):
     seed = models.BigIntegerField(null=True, blank=True)
     credit_cost = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     compare_group = models.UUIDField(null=True, blank=True, db_index=True)
+    batch = models.ForeignKey(Batch, on_delete=models.SET_NULL, null=True, blank=True, related_name="jobs")
+    batch_row = models.PositiveIntegerField(null=True, blank=True,
+                                            help_text="The row of the batch's input it came from, as numbered there")
     submission_key = models.CharField(max_length=64, blank=True, help_text="From the form: a second post of it is the same job")
     created_at = models.DateTimeField(default=timezone.now)
     submit_started_at = models.DateTimeField(null=True, blank=True)
@@ -85,6 +144,9 @@ class Job(SyncClaim):
             models.Index(fields=["state", "last_synced_at"], name="job_state_synced"),
             # typical_seconds: a model's latest successes, read by every poll of a running job's status.
             models.Index(fields=["model_key", "state", "-finished_at"], name="job_model_recent_finish"),
+            # An account's jobs in flight (its concurrency cap) and its waiting jobs, oldest first.
+            models.Index(fields=["account", "state", "created_at"], name="job_account_state"),
+            models.Index(fields=["batch", "state"], name="job_batch_state"),
         ]
 
     def __str__(self):

@@ -41,9 +41,10 @@ def outputs_of(job: Job):
 
 def typical_seconds(model_key: str) -> float:
     """How long this model's jobs usually take, from the last finished ones (catalogue guess until then)."""
+    # From the send, not the save: a job that waited for a slot (or a retry) did not take longer to make.
     recent = Job.objects.filter(model_key=model_key, state=JobState.SUCCEEDED, finished_at__isnull=False) \
-        .order_by("-finished_at")[:20].values_list("created_at", "finished_at")
-    durations = [(end - start).total_seconds() for start, end in recent]
+        .order_by("-finished_at")[:20].values_list("created_at", "submit_started_at", "finished_at")
+    durations = [(end - (sent or saved)).total_seconds() for saved, sent, end in recent]
     if durations:
         return sum(durations) / len(durations)
     spec = catalogue.get(model_key)
@@ -60,7 +61,10 @@ def timeline(job: Job) -> list[tuple[JobEvent, float | None]]:
 def progress_percent(job: Job) -> int:
     if job.state in TERMINAL_STATES:
         return 100
-    return min(95, int(100 * job.elapsed_seconds / max(typical_seconds(job.model_key), 1)))
+    if job.submit_started_at is None:  # still waiting to be sent
+        return 0
+    elapsed = (timezone.now() - job.submit_started_at).total_seconds()
+    return min(95, int(100 * elapsed / max(typical_seconds(job.model_key), 1)))
 
 
 def finished_unnotified(user, workspace):

@@ -7,11 +7,10 @@ an `unknown` state to reconcile (the request may have left), or a failure a pers
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from PIL import Image
 
-from jobs import catalogue, limits
+from jobs import catalogue, limits, slots
 from jobs.adapters import ADAPTERS, choose_seed
 from jobs.lifecycle import (
     MAX_SUBMIT_ATTEMPTS,
@@ -48,23 +47,26 @@ def create_job(user, workspace, spec: catalogue.ModelSpec, values: dict, compare
     """
     if values["account"].workspace_id != workspace.pk:  # the form's choices are the workspace's: a caller's bug
         raise ValueError("The provider account belongs to another workspace.")
-    adapter = ADAPTERS[spec.adapter]
-    seed = choose_seed(values) if spec.has_seed else None
-    remote_model, body = adapter.build_request(spec, values, seed)
+    job = unsaved_job(user, workspace, spec, values, compare_group=compare_group, submission_key=submission_key)
     with transaction.atomic():
         limits.check(user, workspace, spec.provider)
-        job = Job.objects.create(
-            workspace=workspace, owner=user, account=values["account"], model_key=spec.key, provider=spec.provider,
-            adapter=spec.adapter, remote_model=remote_model, prompt=values["prompt"], seed=seed,
-            params=_replayable(values), request_body={"config": body}, compare_group=compare_group,
-            submission_key=submission_key,
-        )
+        job.save()
         if spec.needs_image:
-            job.input_file = _store_input(job, values["image"])
+            job.input_file = store_input(f"inputs/{job.uuid}", values["image"])
             job.save(update_fields=["input_file"])
         JobEvent.objects.create(job=job, to_state=JobState.PENDING, note="Saved")
         enqueue("jobs.tasks.submit_job", job.pk)
     return job
+
+
+def unsaved_job(user, workspace, spec: catalogue.ModelSpec, values: dict, **fields) -> Job:
+    """The job these form values make, not yet saved: its request built, its seed chosen (and kept in params,
+    so Run again can repeat it)."""
+    seed = choose_seed(values) if spec.has_seed else None
+    remote_model, body = ADAPTERS[spec.adapter].build_request(spec, values, seed)
+    return Job(workspace=workspace, owner=user, account=values["account"], model_key=spec.key, provider=spec.provider,
+               adapter=spec.adapter, remote_model=remote_model, prompt=values["prompt"], seed=seed,
+               params=replayable(values), request_body={"config": body}, **fields)
 
 
 def create_job_once(user, workspace, spec: catalogue.ModelSpec, values: dict,
@@ -82,21 +84,23 @@ def create_job_once(user, workspace, spec: catalogue.ModelSpec, values: dict,
         return Job.objects.get(owner=user, submission_key=key), False
 
 
-def _replayable(values: dict) -> dict:
+def replayable(values: dict) -> dict:
     """The form's values as JSON, for Run again (files and model instances left out)."""
     skip = {"account", "image", "model"}
     return {key: value for key, value in values.items() if key not in skip}
 
 
-def _store_input(job: Job, upload) -> str:
-    """The form has checked the image already; bytes of no type listed here are refused again (Pillow's
+def store_input(stem: str, upload) -> str:
+    """Save a first frame as `<stem>.<its type>` under MEDIA_ROOT; the path saved.
+
+    The form has checked the image already; bytes of no type listed here are refused again (Pillow's
     UnidentifiedImageError) inside the transaction that saves the job, so no row is left behind."""
     upload.seek(0)
     with Image.open(upload, formats=list(INPUT_SUFFIXES)) as image:
         suffix = INPUT_SUFFIXES[image.format]
     upload.seek(0)
     storage = FileSystemStorage(location=settings.MEDIA_ROOT)
-    return storage.save(f"inputs/{job.uuid}{suffix}", upload)
+    return storage.save(f"{stem}{suffix}", upload)
 
 
 def submit_job(job_id: int):
@@ -104,9 +108,7 @@ def submit_job(job_id: int):
     job = Job.objects.filter(pk=job_id).first()
     if not job or job.state != JobState.PENDING or (job.retry_at and job.retry_at > timezone.now()):
         return
-    claimed = Job.objects.filter(pk=job.pk, state=JobState.PENDING).update(
-        state=JobState.SUBMITTING, submit_started_at=timezone.now(), attempts=F("attempts") + 1, retry_at=None)
-    if not claimed:
+    if not slots.take(job):
         return
     JobEvent.objects.create(job=job, from_state=JobState.PENDING, to_state=JobState.SUBMITTING, note="Sending")
     job.refresh_from_db()

@@ -16,14 +16,14 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.utils import timezone
-from django_q.brokers import get_broker
 
+from jobs import slots
 from jobs.adapters import ADAPTERS, RemoteSnapshot
 from jobs.lifecycle import apply_snapshot, transition
 from jobs.models import Job, JobState
+from jobs.slots import STALE_CLAIM
 from netmind_console.accounts.services import client_for_account
 from netmind_console.clients import errors
 from netmind_console.core import schedules
@@ -32,7 +32,6 @@ from netmind_console.core.queue import enqueue
 
 log = logging.getLogger(__name__)
 
-STALE_CLAIM = timedelta(seconds=settings.Q_CLUSTER["retry"])
 UNQUEUED_GRACE = timedelta(seconds=10)
 LIST_SWEEP_THRESHOLD = 5  # with this many active jobs on one account, one list call beats a GET each
 LIST_SWEEP_BUDGET_SECONDS = settings.CONSOLE_TASK_TIMEOUT / 2  # then the rest waits for the next sweep
@@ -49,44 +48,25 @@ def sweep_active_jobs(now=None):
 
 def _recover_stranded_jobs(now):
     """Re-derive from the rows what a lost task would strand: due sends, dead workers' sends, unknown creates."""
-    due_pending = Job.objects.filter(state=JobState.PENDING).filter(
-        Q(retry_at__lte=now) | Q(retry_at__isnull=True, created_at__lt=now - UNQUEUED_GRACE))
-    not_asked = due_pending.filter(_unclaimed(now, STALE_CLAIM, answered_by="submit_started_at"))
-    for (pk,) in _claim(_not_waiting_in_the_broker(not_asked), now):
+    # Waiting jobs are offered the free slots of their account; those whose account was removed are sent to
+    # fail with the reason.
+    for account_id in slots.accounts_with_waiting_jobs(now):
+        slots.fill(account_id, now)
+    orphans = slots.waiting(now).filter(account=None, created_at__lt=now - UNQUEUED_GRACE)
+    for (pk,) in _claim(orphans.filter(_not_asked(now, STALE_CLAIM, answered_by="submit_started_at")), now):
         enqueue("jobs.tasks.submit_job", pk)
     # A worker died mid-submit: whether the POST left is unknown, so reconcile rather than resend.
     for job in Job.objects.filter(state=JobState.SUBMITTING, submit_started_at__lt=now - STALE_CLAIM):
         if transition(job, [JobState.SUBMITTING], JobState.UNKNOWN, "The worker stopped while sending"):
             enqueue("jobs.tasks.reconcile_job", job.pk)
-    unknown = Job.objects.filter(state=JobState.UNKNOWN).filter(_unclaimed(now, UNKNOWN_RECHECK))
+    unknown = Job.objects.filter(state=JobState.UNKNOWN).filter(_not_asked(now, UNKNOWN_RECHECK))
     for (pk,) in _claim(unknown, now):
         enqueue("jobs.tasks.reconcile_job", pk)
 
 
-def _not_waiting_in_the_broker(rows):
-    """The rows whose task cannot still be in the broker's queue.
-
-    The queue is first in, first out: when it holds N tasks, the N most recently asked-for rows may still
-    be among them, so only older rows are sent again. Re-sending every row of a long backlog would only
-    make it longer (at 10,000 jobs it grew faster than the workers drained it).
-    """
-    waiting = get_broker().queue_size()
-    if not waiting:
-        return rows
-    candidates = rows.annotate(asked_at=Coalesce("sync_requested_at", "created_at"))
-    lost_at_most = candidates.count() - waiting
-    if lost_at_most <= 0:
-        return rows.none()
-    cutoff = candidates.order_by("asked_at").values_list("asked_at", flat=True)[lost_at_most - 1]
-    return candidates.filter(asked_at__lte=cutoff)
-
-
-def _unclaimed(now, lost_after: timedelta, answered_by: str | None = None) -> Q:
+def _not_asked(now, lost_after: timedelta, answered_by: str | None = None) -> Q:
     """Rows nobody asked work for, whose asked-for work has happened since, or whose task looks lost."""
-    condition = unclaimed("sync_requested_at", now, lost_after)
-    if answered_by:
-        condition |= Q(sync_requested_at__lte=F(answered_by))
-    return condition
+    return unclaimed("sync_requested_at", now, lost_after, answered_by)
 
 
 def _claim(rows, now, fields=("pk",)) -> list[tuple]:
@@ -101,7 +81,7 @@ def _claim(rows, now, fields=("pk",)) -> list[tuple]:
 
 def _sync_running(now):
     running = Job.objects.filter(state__in=[JobState.QUEUED, JobState.RUNNING]).exclude(remote_id="")
-    claimed = _claim(running.filter(_unclaimed(now, STALE_CLAIM, answered_by="last_synced_at")), now,
+    claimed = _claim(running.filter(_not_asked(now, STALE_CLAIM, answered_by="last_synced_at")), now,
                      fields=("pk", "account_id", "adapter"))
     per_account = defaultdict(list)
     for pk, account_id, adapter in claimed:

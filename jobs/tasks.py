@@ -1,12 +1,16 @@
 """django-q2 entry points: plain functions that take primary keys and call the domain modules."""
 
-from jobs import archive, submission, sweeps, sync, webhooks
+from jobs import archive, batches, slots, submission, sweeps, sync, webhooks
 from netmind_console.core import schedules
 from netmind_console.core.queue import enqueue
 
 
 def submit_job(job_id):
     submission.submit_job(job_id)
+
+
+def fill_slots(account_id):
+    slots.fill(account_id)
 
 
 def sync_job(job_id):
@@ -44,5 +48,6 @@ def reconcile_outstanding():
     claims make the overlap free), then archives and webhooks still due."""
     sweeps.sweep_active_jobs()
     archive.sweep_archives()
+    batches.discard_stale_drafts()
     for delivery_id in webhooks.due():
         enqueue(deliver_webhook, delivery_id)

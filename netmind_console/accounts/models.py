@@ -1,9 +1,14 @@
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from netmind_console.accounts import crypto
+
+
+DEFAULT_CONCURRENCY_CAP = 4
+MAX_CONCURRENCY_CAP = 500
 
 
 class Provider(models.TextChoices):
@@ -25,6 +30,9 @@ class ProviderAccount(models.Model):
     token_ciphertext = models.TextField()
     token_last4 = models.CharField(max_length=4)
     is_sandbox = models.BooleanField(default=False)
+    concurrency_cap = models.PositiveSmallIntegerField(
+        default=DEFAULT_CONCURRENCY_CAP, validators=[MinValueValidator(1), MaxValueValidator(MAX_CONCURRENCY_CAP)],
+        help_text="Jobs of this account in flight at the provider at once; the others wait for a slot")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

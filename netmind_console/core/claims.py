@@ -8,7 +8,7 @@ time on it in an UPDATE whose WHERE clause only the first caller satisfies.
 from datetime import datetime, timedelta
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 
@@ -21,9 +21,13 @@ class SyncClaim(models.Model):
         abstract = True
 
 
-def unclaimed(field: str, now: datetime, lost_after: timedelta) -> Q:
-    """Rows nobody has claimed, or whose claim is older than `lost_after` (its task was lost)."""
-    return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__lt": now - lost_after})
+def unclaimed(field: str, now: datetime, lost_after: timedelta, answered_by: str | None = None) -> Q:
+    """Rows nobody has claimed, whose claim is older than `lost_after` (its task was lost), or, with
+    `answered_by`, whose claim that field's later stamp shows was answered (the work asked for happened)."""
+    condition = Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__lt": now - lost_after})
+    if answered_by:
+        condition |= Q(**{f"{field}__lte": F(answered_by)})
+    return condition
 
 
 def claim(queryset, field: str, lost_after: timedelta, now: datetime | None = None, **also) -> bool:
