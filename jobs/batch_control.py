@@ -8,14 +8,15 @@ BatchEvent row naming who did it; jobs change with their JobEvent rows in the sa
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from jobs import selectors
+from jobs import selectors, sync
 from jobs.models import IN_FLIGHT_STATES, TERMINAL_STATES, Batch, BatchEvent, BatchState, Job, JobEvent, JobState
 from netmind_console.core.queue import enqueue
 
 UPDATE_BATCH = 500  # ids per UPDATE: SQLite caps the parameters of one statement
+WATCHED_JOBS = 20  # jobs a look at a batch asks to sync
 
 
 class NotNow(ValueError):
@@ -33,7 +34,8 @@ class Progress:
 
     @property
     def done(self) -> bool:
-        return self.total > 0 and self.finished == self.total
+        """Every job final; also a started batch whose jobs were all deleted (nothing is left to watch)."""
+        return self.finished == self.total
 
     @property
     def percent(self) -> int:
@@ -63,10 +65,23 @@ def _eta(batch: Batch, state: Progress, now) -> float:
     return -(-remaining // cap) * selectors.typical_seconds(batch.model_key)
 
 
+def watch(batch: Batch, now=None):
+    """Someone is watching (the page polls, a script reads GET /batches/{uuid}): its jobs in flight are synced
+    as a watched job's are, the stalest first and a few per look (a cap of hundreds must not mean hundreds of
+    tasks); a due retry is sent."""
+    if batch.state == BatchState.DRAFT:
+        return
+    due = (Q(state__in=[JobState.QUEUED, JobState.RUNNING])
+           | Q(state=JobState.PENDING, retry_at__lte=now or timezone.now()))
+    for job in batch.jobs.filter(due).order_by(F("last_synced_at").asc(nulls_first=True), "id")[:WATCHED_JOBS]:
+        sync.request_sync_if_stale(job)
+
+
 def status_label(batch: Batch, state: Progress) -> str:
-    """What the page calls the batch: its state, or Finished once every job is final."""
-    if batch.state in (BatchState.RUNNING, BatchState.CANCELLED) and state.done:
-        return "Finished" if batch.state == BatchState.RUNNING else "Cancelled"
+    """What the page calls the batch: its state, or Finished once every job is final (paused or not: a pause
+    that caught nothing waiting has nothing left to hold)."""
+    if batch.state != BatchState.DRAFT and state.done:
+        return "Cancelled" if batch.state == BatchState.CANCELLED else "Finished"
     if batch.state == BatchState.CANCELLED:
         return "Cancelling"  # in-flight jobs still finishing
     return batch.get_state_display()

@@ -34,21 +34,31 @@ def from_lines(text: str, seeds: int) -> list[RawRow]:
     return rows
 
 
+def from_list(items: list[tuple[str, dict[str, str]]], seeds: int) -> list[RawRow]:
+    """Prompts given one by one, each with its cells (the API's `prompts` or `rows`), numbered from 1 as listed;
+    an empty prompt is kept, for the row checks to refuse with its number."""
+    rows = [RawRow(number, prompt.strip(), cells) for number, (prompt, cells) in enumerate(items, start=1)]
+    _check_count(len(rows), seeds)
+    return rows
+
+
 def from_csv(upload, columns: list[str], seeds: int) -> list[RawRow]:
     """The CSV's rows; `columns` are those the model takes beside `prompt` (parameters, `seed`, `image`)."""
     text = _decoded(upload)
-    reader = csv.reader(io.StringIO(text, newline=""), dialect=_dialect(text))
+    # Quotes as every spreadsheet writes them ("" inside a quoted cell); only the delimiter varies.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), skipinitialspace=True)
+    number = 0  # the last row read whole: a reading error is in the next one
     try:
         header = [name.strip().lower() for name in next(reader, [])]
         _check_header(header, columns)
-        rows = []
+        rows, number = [], 1
         for number, record in enumerate(reader, start=2):
             if not any(cell.strip() for cell in record):
                 continue
             rows.append(_row(number, header, record))
             _check_count(len(rows), seeds, partial=True)
     except csv.Error as error:
-        raise InputRefused(f"The file is not a readable CSV: {error}.") from None
+        raise InputRefused(f"Row {number + 1} is not readable CSV: {error}.") from None
     if not rows:
         raise InputRefused("The file has a header but no prompts.")
     _check_count(len(rows), seeds)
@@ -58,6 +68,7 @@ def from_csv(upload, columns: list[str], seeds: int) -> list[RawRow]:
 def _decoded(upload) -> str:
     if upload.size > MAX_BATCH_FILE_BYTES:
         raise InputRefused(f"The file is larger than {MAX_BATCH_FILE_BYTES // 2**20} MB.")
+    upload.seek(0)
     raw = upload.read()
     try:
         text = raw.decode("utf-8-sig")
@@ -70,13 +81,15 @@ def _decoded(upload) -> str:
     return text
 
 
-def _dialect(text: str):
-    """Comma-separated unless the header says otherwise (spreadsheets in many locales save with ; or tabs)."""
+def _delimiter(text: str) -> str:
+    """Comma unless the header says otherwise (spreadsheets in many locales save with ; or tabs). Only the
+    delimiter is sniffed: from a header without quotes the sniffer would also guess that a doubled quote is no
+    escape, and split `"say ""hi"", friend"` in two."""
     first_line = text.split("\n", 1)[0]
     try:
-        return csv.Sniffer().sniff(first_line, delimiters=",;\t")
+        return csv.Sniffer().sniff(first_line, delimiters=",;\t").delimiter
     except csv.Error:
-        return csv.excel
+        return ","
 
 
 def _check_header(header: list[str], columns: list[str]):
@@ -94,7 +107,7 @@ def _check_header(header: list[str], columns: list[str]):
 
 
 def _row(number: int, header: list[str], record: list[str]) -> RawRow:
-    if len(record) > len(header):
+    if any(cell.strip() for cell in record[len(header):]):  # empty cells past the last column are harmless
         raise InputRefused(f"Row {number} has {len(record)} cells but row 1 names {len(header)} columns; "
                            "put a cell holding a comma in quotes.")
     cells = {name: cell.strip()[:MAX_CELL_CHARS + 1] for name, cell in zip(header, record) if name and cell.strip()}

@@ -6,6 +6,7 @@ the member's monthly limit checked for all of them at once, then offers the acco
 sent as the account's concurrency cap allows (slots.py).
 """
 
+import functools
 import random
 from dataclasses import dataclass
 from datetime import timedelta
@@ -13,7 +14,7 @@ from decimal import Decimal
 
 from django import forms
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import FileSystemStorage
 from django.db import transaction
 from django.utils import timezone
@@ -29,6 +30,9 @@ from netmind_console.core.ids import parse_uuid
 from netmind_console.core.queue import enqueue
 
 CREATE_BATCH = 500  # rows per INSERT: SQLite caps the parameters of one statement
+MAX_REASON_CHARS = 300
+BOOLEAN_CELLS = {"true": True, "yes": True, "on": True, "1": True,
+                 "false": False, "no": False, "off": False, "0": False}
 CREDIT_HISTORY = 20  # an Apinfer model's cost per job: the mean of its last jobs the provider priced
 
 
@@ -78,12 +82,14 @@ def make_draft(user, workspace, job_form, raw_rows: list[RawRow], *, seeds: int 
     values every row shares). Raises RowsRefused, saving nothing, when a row is refused and not to be dropped."""
     spec = job_form.spec
     uploads = {upload.name: upload for upload in images}
+    images = functools.cache(lambda cell: _image_reference(cell, uploads, workspace))  # each checked once
     checked, refused = [], []
     for raw in raw_rows:
         try:
-            checked.append(_checked_row(job_form, raw, uploads, workspace))
+            checked.append(_checked_row(job_form, raw, images))
         except forms.ValidationError as error:
-            refused.append({"row": raw.number, "reason": f"Row {raw.number}: {' '.join(error.messages)}"})
+            reason = f"Row {raw.number}: {' '.join(error.messages)}"
+            refused.append({"row": raw.number, "reason": _shortened(reason)})
     if refused and not drop_refused or not checked:
         raise RowsRefused(refused)
     with transaction.atomic():
@@ -100,7 +106,13 @@ def make_draft(user, workspace, job_form, raw_rows: list[RawRow], *, seeds: int 
     return batch
 
 
-def _checked_row(job_form, raw: RawRow, uploads: dict, workspace) -> dict:
+def _shortened(reason: str) -> str:
+    """A reason may quote a cell (a choice field's "… is not one of the available choices"), and a cell may hold
+    thousands of characters."""
+    return reason if len(reason) <= MAX_REASON_CHARS else reason[:MAX_REASON_CHARS - 1] + "…"
+
+
+def _checked_row(job_form, raw: RawRow, images) -> dict:
     if not raw.prompt:
         raise forms.ValidationError("the prompt is empty.")
     if len(raw.prompt) > MAX_CELL_CHARS:
@@ -108,24 +120,29 @@ def _checked_row(job_form, raw: RawRow, uploads: dict, workspace) -> dict:
     values, problems = {}, []
     for column, cell in raw.cells.items():
         try:
-            values[column] = _cell_value(job_form, column, cell, uploads, workspace)
+            values[column] = _cell_value(job_form, column, cell, images)
         except forms.ValidationError as error:
             problems.append(f"{column}: {' '.join(error.messages)}")
-    if job_form.spec.needs_image and IMAGE_COLUMN not in values and not job_form.cleaned_data.get("image"):
+    if job_form.spec.needs_image and IMAGE_COLUMN not in raw.cells and not job_form.cleaned_data.get("image"):
         problems.append("image: name a gallery image (its id) or an uploaded image's file name.")
     if problems:
         raise forms.ValidationError("; ".join(problems))
     return {"row": raw.number, "prompt": raw.prompt, "values": values}
 
 
-def _cell_value(job_form, column: str, cell: str, uploads: dict, workspace):
+def _cell_value(job_form, column: str, cell: str, images):
     if column == SEED_COLUMN:
         return forms.IntegerField(min_value=0, max_value=MAX_SEED).clean(cell)
     if column == IMAGE_COLUMN:
-        return _image_reference(cell, uploads, workspace)
+        return images(cell)
     if column == "negative_prompt":
         return forms.CharField(max_length=2000).clean(cell)
-    return job_form.fields[column].clean(cell)
+    field = job_form.fields[column]
+    if isinstance(field, forms.BooleanField):  # a checkbox's clean takes any text but "false" and "0" for yes
+        if cell.lower() not in BOOLEAN_CELLS:
+            raise forms.ValidationError("Enter yes or no (or true or false).")
+        return BOOLEAN_CELLS[cell.lower()]
+    return field.clean(cell)
 
 
 def _image_reference(cell: str, uploads: dict, workspace) -> str:
@@ -134,10 +151,17 @@ def _image_reference(cell: str, uploads: dict, workspace) -> str:
         checked_first_frame(uploads[cell])
         return f"upload:{cell}"
     output_uuid = parse_uuid(cell)
-    if output_uuid and Output.objects.filter(workspace=workspace, kind=OutputKind.IMAGE, uuid=output_uuid,
-                                             archive_state=ArchiveState.ARCHIVED).exists():
-        return f"output:{output_uuid}"
-    raise forms.ValidationError(f"“{cell[:60]}” is neither an uploaded image nor an image in this gallery.")
+    output = output_uuid and Output.objects.filter(workspace=workspace, kind=OutputKind.IMAGE, uuid=output_uuid,
+                                                   archive_state=ArchiveState.ARCHIVED).first()
+    if not output:
+        raise forms.ValidationError(f"“{cell[:60]}” is neither an uploaded image nor an image in this gallery.")
+    path = archive.media_path(output.file)
+    try:
+        with open(path, "rb") as stored:  # a first frame as the New job form takes one: PNG or JPEG, not too large
+            checked_first_frame(File(stored))
+    except (OSError, TypeError):
+        raise forms.ValidationError(f"The gallery image {output_uuid} is no longer stored here.") from None
+    return f"output:{output_uuid}"
 
 
 def _store_images(batch: Batch, rows: list[dict], uploads: dict, job_form):
@@ -170,7 +194,7 @@ def preview(batch: Batch) -> Preview:
 def _credits_estimate(batch: Batch) -> Decimal | None:
     if batch.provider != Provider.APINFER:
         return None
-    recent = (Job.objects.filter(model_key=batch.model_key, credit_cost__isnull=False)
+    recent = (Job.objects.filter(workspace_id=batch.workspace_id, model_key=batch.model_key, credit_cost__isnull=False)
               .order_by("-created_at").values_list("credit_cost", flat=True)[:CREDIT_HISTORY])
     priced = list(recent)
     if not priced:
@@ -225,17 +249,20 @@ def _seeds(batch: Batch, spec: catalogue.ModelSpec, values: dict, row_seed: int 
     first = row_seed if row_seed is not None else (values.get("seed") if values.get("seed_mode") == "fixed" else None)
     if first is not None:
         return [(int(first) + offset) % (MAX_SEED + 1) for offset in range(batch.seeds_per_row)]
-    return [random.randint(0, MAX_SEED) for _ in range(batch.seeds_per_row)]
+    return random.sample(range(MAX_SEED + 1), batch.seeds_per_row)  # "each time with another seed"
 
 
 def discard(batch: Batch) -> bool:
     """Delete a draft (and the first frames copied for it); False if it was started meanwhile."""
     with transaction.atomic():
-        deleted, _ = Batch.objects.filter(pk=batch.pk, state=BatchState.DRAFT).delete()
-    if deleted:
-        for path in {row["input_file"] for row in batch.rows if row.get("input_file")}:
-            FileSystemStorage(location=settings.MEDIA_ROOT).delete(path)
-    return bool(deleted)
+        # Its rows as stored (the caller's copy may have deferred them), held until the delete commits.
+        draft = Batch.objects.select_for_update().filter(pk=batch.pk, state=BatchState.DRAFT).first()
+        if draft is None:
+            return False
+        draft.delete()
+    for path in {row["input_file"] for row in draft.rows if row.get("input_file")}:
+        FileSystemStorage(location=settings.MEDIA_ROOT).delete(path)
+    return True
 
 
 def discard_stale_drafts(now=None, older_than=timedelta(days=1)) -> int:

@@ -62,11 +62,17 @@ class Batch(models.Model):
     dropped_rows = models.JSONField(default=list, help_text="Rows refused and left out: [{row, reason}]")
     job_count = models.PositiveIntegerField(default=0)
     state = models.CharField(max_length=10, choices=BatchState.choices, default=BatchState.DRAFT)
+    submission_key = models.CharField(max_length=64, blank=True,
+                                      help_text="The API's Idempotency-Key: a request sent again is the same batch")
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "submission_key"], condition=~models.Q(submission_key=""),
+                                    name="unique_batch_submission_per_owner"),
+        ]
         indexes = [models.Index(fields=["workspace", "state", "-created_at"], name="batch_workspace_recent")]
 
     def __str__(self):

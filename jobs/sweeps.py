@@ -43,7 +43,7 @@ def sweep_active_jobs(now=None):
     """Recover stranded work, then sync running jobs: list calls when many."""
     now = now or timezone.now()
     _recover_stranded_jobs(now)
-    _sync_running(now)
+    sync_in_flight(now=now)
 
 
 def _recover_stranded_jobs(now):
@@ -79,8 +79,12 @@ def _claim(rows, now, fields=("pk",)) -> list[tuple]:
     return claimed
 
 
-def _sync_running(now):
+def sync_in_flight(account_ids=None, now=None):
+    """Ask a sync of each queued or running job (of `account_ids` only, if given) whose last one was answered."""
+    now = now or timezone.now()
     running = Job.objects.filter(state__in=[JobState.QUEUED, JobState.RUNNING]).exclude(remote_id="")
+    if account_ids is not None:
+        running = running.filter(account_id__in=account_ids)
     claimed = _claim(running.filter(_not_asked(now, STALE_CLAIM, answered_by="last_synced_at")), now,
                      fields=("pk", "account_id", "adapter"))
     per_account = defaultdict(list)

@@ -1,6 +1,6 @@
 """django-q2 entry points: plain functions that take primary keys and call the domain modules."""
 
-from jobs import archive, batches, slots, submission, sweeps, sync, webhooks
+from jobs import archive, batches, slot_watch, slots, submission, sweeps, sync, webhooks
 from netmind_console.core import schedules
 from netmind_console.core.queue import enqueue
 
@@ -11,6 +11,10 @@ def submit_job(job_id):
 
 def fill_slots(account_id):
     slots.fill(account_id)
+
+
+def watch_slots(token):
+    slot_watch.watch(token)
 
 
 def sync_job(job_id):
@@ -39,6 +43,8 @@ def deliver_webhook(delivery_id):
 
 def sweep_active_jobs(until=None):
     sweeps.sweep_active_jobs()
+    if slots.accounts_with_waiting_jobs():
+        slots.ensure_watching()  # a watcher that died with its worker is replaced
     schedules.repeat_within_the_minute("jobs.tasks.sweep_active_jobs", until)
 
 

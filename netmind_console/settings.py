@@ -159,6 +159,8 @@ API_RATE_WINDOW_SECONDS = env_int("API_RATE_WINDOW_SECONDS", 60, minimum=1)
 # A task that outlives this is killed. Fault-injection tests shorten it (with the provider read
 # timeout) so a killed worker's tasks come back, and its stale claims are recovered, within seconds.
 CONSOLE_TASK_TIMEOUT = env_int("CONSOLE_TASK_TIMEOUT", 120, minimum=5)
+# While jobs wait for a provider account's slot, the sweep checks the jobs in flight this often (README: Batches).
+CONSOLE_BUSY_SWEEP_SECONDS = env_int("CONSOLE_BUSY_SWEEP_SECONDS", 2, minimum=1)
 Q_CLUSTER = {
     "name": "netmind",
     "workers": env_int("CONSOLE_WORKERS", 2, minimum=1),
@@ -169,7 +171,10 @@ Q_CLUSTER = {
     "max_attempts": 3,
     "ack_failures": True,
     "catch_up": False,
-    "save_limit": 1000,
+    # Successful results are not kept (failures are: Admin → Failed tasks). Keeping the last N costs every save a
+    # locked read of all N rows: at 3 clusters the result saver fell a minute behind, and as workers recycle
+    # after 500 tasks they wait for it, so every worker stood still for ~36 s (bench/batches.py).
+    "save_limit": -1,
     "poll": 0.2,
     "label": "Tasks",
 }

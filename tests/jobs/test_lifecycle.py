@@ -4,14 +4,14 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from django_q.brokers import get_broker
 
-from jobs import catalogue, history, lifecycle, submission, sweeps, sync
+from jobs import catalogue, history, lifecycle, slots, submission, sweeps, sync
 from jobs.adapters import ADAPTERS
 from jobs.models import Job, JobEvent, JobState
+from jobs.slots import STALE_CLAIM
 from netmind_console.accounts.services import client_for_account
 from netmind_console.core import queue
-from tests.fixtures.console import account_of, point_console_at, wait_until_final
+from tests.fixtures.console import account_of, point_console_at, wait_until_final, with_cap
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -52,25 +52,25 @@ def test_a_job_saved_but_never_queued_is_submitted_by_the_sweep(owner, console_o
     assert console_on_sandbox.calls()["POST /v1/generation"] == 1
 
 
-def test_the_sweep_resends_only_the_jobs_whose_tasks_cannot_still_be_waiting_in_the_queue(
+def test_however_many_sweeps_come_a_backlog_of_sends_never_outgrows_the_accounts_free_slots(
         owner, console_on_sandbox, monkeypatch):
-    broker = get_broker()  # the ORM table, or Redis in the scaled-out run: empty as each test starts
+    """The slot fill replaced resending every due row: a send asked for holds its slot until it runs, so sweeps
+    coming faster than a long broker queue drains do not pile up tasks; only a send lost for STALE_CLAIM is asked
+    again."""
     with monkeypatch.context() as patch:
-        patch.setattr(queue, "after_commit", lambda send: None)
-        jobs = [new_job(owner, prompt=f"kite {n}") for n in range(3)]
-    for age, job in zip((3, 2, 1), jobs):  # minutes since saved: the first is the oldest
-        Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=age))
-    for _ in range(2):
-        broker.enqueue("a task of another job, still waiting its turn")
-    resent = []
-    monkeypatch.setattr(sweeps, "enqueue", lambda task, pk: resent.append(pk))
+        patch.setattr(queue, "after_commit", lambda send: None)  # the crash: no send reaches the broker
+        jobs = [new_job(owner, prompt=f"kite {n}") for n in range(10)]
+    asked = []
+    monkeypatch.setattr(slots, "enqueue", lambda task, pk: asked.append(pk))
+    now = timezone.now() + timedelta(minutes=1)
 
-    sweeps.sweep_active_jobs()
-    assert resent == [jobs[0].pk]  # two tasks wait: they can only be the two newest jobs'
+    for seconds in range(0, 50, 10):
+        sweeps.sweep_active_jobs(now=now + timedelta(seconds=seconds))
+    assert asked == [job.pk for job in jobs[:4]]  # the default cap: 4 at once, the oldest first
 
-    broker.purge_queue()
-    sweeps.sweep_active_jobs()
-    assert sorted(resent) == sorted(job.pk for job in jobs)
+    sweeps.sweep_active_jobs(now=now + STALE_CLAIM + timedelta(seconds=1))  # those four sends were lost too
+    assert asked == [job.pk for job in jobs[:4]] * 2
+    assert Job.objects.filter(state=JobState.PENDING).count() == 10 and not console_on_sandbox.calls()
 
 
 def test_a_provider_faulting_more_sends_than_the_bug_limit_is_waited_out_not_failed(
@@ -173,7 +173,7 @@ def test_importing_history_twice_adds_no_duplicates(owner, console_on_sandbox):
 def test_a_list_sweep_answers_unchanged_jobs_quietly_and_checks_the_ones_it_cannot_see_by_id(
         owner, console_on_sandbox, monkeypatch):
     console_on_sandbox.configure(speed=0.05)  # images take 200 s: nothing changes between the two sweeps
-    account = account_of(owner, "netmind")
+    account = with_cap(account_of(owner, "netmind"), sweeps.LIST_SWEEP_THRESHOLD)  # all of them in flight at once
     with monkeypatch.context() as patch:
         patch.setattr(queue, "after_commit", lambda send: None)
         jobs = [new_job(owner, prompt=f"lighthouse {n}") for n in range(sweeps.LIST_SWEEP_THRESHOLD)]
@@ -197,6 +197,7 @@ def test_a_list_sweep_answers_unchanged_jobs_quietly_and_checks_the_ones_it_cann
 
 
 def test_many_active_jobs_of_one_account_are_synced_with_one_list_call(owner, console_on_sandbox, monkeypatch):
+    with_cap(account_of(owner, "netmind"), sweeps.LIST_SWEEP_THRESHOLD)
     with monkeypatch.context() as patch:
         patch.setattr(queue, "after_commit", lambda send: None)
         jobs = [new_job(owner, prompt=f"harbour {n}") for n in range(sweeps.LIST_SWEEP_THRESHOLD)]

@@ -12,13 +12,16 @@ from PIL import Image
 
 from jobs import catalogue, submission, sweeps
 from jobs.models import Job
+from netmind_console.accounts.models import MAX_CONCURRENCY_CAP
 
 PASSWORD = "pw-live-owner-123"
 
 
 def make_owner(username: str) -> str:
-    """A user with the sandbox accounts every new user gets in sandbox mode."""
-    get_user_model().objects.create_user(username, password=PASSWORD)
+    """A user with the sandbox accounts every new user gets in sandbox mode. These runs are about faults, not the
+    concurrency cap (tests/scaleout/test_batch_cap.py is): the accounts send every job of a run at once."""
+    user = get_user_model().objects.create_user(username, password=PASSWORD)
+    user.provider_accounts.update(concurrency_cap=MAX_CONCURRENCY_CAP)
     return username
 
 
