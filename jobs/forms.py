@@ -209,6 +209,7 @@ class JobFilterForm(forms.Form):
     provider = forms.ChoiceField(required=False, choices=[("", "Any provider"), ("netmind", "NetMind"),
                                                           ("apinfer", "Apinfer")])
     model = forms.ChoiceField(required=False)
+    batch = forms.UUIDField(required=False, widget=forms.HiddenInput)  # set by a batch's links, shown as a chip
 
     def __init__(self, *args, **kwargs):
         from jobs.models import JobState
@@ -226,6 +227,7 @@ class GalleryFilters(forms.Form):
     until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
     q = forms.CharField(max_length=200, required=False, label="Prompt contains")
     favourites = forms.BooleanField(required=False, label="Favourites only")
+    batch = forms.UUIDField(required=False)  # set by a batch's links, shown as a chip
 
     def clean_since(self):
         return _within_calendar(self.cleaned_data["since"])
@@ -251,6 +253,8 @@ class GalleryFilters(forms.Form):
             outputs = outputs.filter(job__prompt__icontains=data["q"])
         if data["favourites"]:
             outputs = outputs.filter(favourite=True)
+        if data["batch"]:
+            outputs = outputs.filter(job__batch__uuid=data["batch"])
         return outputs
 
 

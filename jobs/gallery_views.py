@@ -27,6 +27,7 @@ from jobs import archive, history, selectors
 from jobs.forms import BadCursor, GalleryFilters, cursor_for, parse_cursor
 from jobs.models import ArchiveState, Output, model_label
 from jobs.permissions import output_for, require_delete_right
+from jobs.views import without_batch
 from jobs.zips import NothingToZip, zip_response
 from netmind_console.core.file_responses import serve_file
 from netmind_console.core.ids import parse_uuid
@@ -78,7 +79,10 @@ def _page(request, filters, shown, cursor=None) -> dict:
 def _render_gallery(request, filters, shown, status=200, **context):
     """The whole page, or just the results for an htmx filter change; both need the filter choices."""
     pairs = set(shown.order_by().values_list("model_key", "provider").distinct())
+    batch_uuid = filters.cleaned_data.get("batch") if filters.is_valid() else None
     context.update(
+        batch_filter=selectors.batch_in(access.current_workspace(request), batch_uuid),
+        clear_batch=without_batch(request, "jobs:gallery"),
         filters=filters,
         has_any=bool(pairs),
         models=sorted({(model, model_label(model)) for model, _ in pairs}, key=lambda choice: choice[1]),

@@ -4,7 +4,7 @@ One helper per kind, with what its pages read alongside; and the one rule that l
 member deletes what they submitted, someone else's needs an admin (README: Roles).
 """
 
-from jobs.models import Job, Output
+from jobs.models import Batch, Job, Output
 from netmind_console.workspaces import access
 from netmind_console.workspaces.roles import Role
 
@@ -15,6 +15,18 @@ def job_for(request, uuid, minimum: str = Role.VIEWER) -> Job:
 
 def output_for(request, uuid, minimum: str = Role.VIEWER, queryset=None) -> Output:
     return access.get_for(request, Output.objects.all() if queryset is None else queryset, minimum, uuid=uuid)
+
+
+def batch_for(request, uuid, minimum: str = Role.VIEWER) -> Batch:
+    return access.get_for(request, Batch.objects.select_related("account", "owner", "workspace"), minimum, uuid=uuid)
+
+
+def controllable_batch(request, uuid) -> Batch:
+    """A batch the caller may start, discard, pause, resume, cancel or retry: their own as a member, a
+    teammate's as an admin (the rule deleting follows)."""
+    batch = batch_for(request, uuid, Role.MEMBER)
+    require_delete_right(request, batch.workspace, [batch.owner_id])
+    return batch
 
 
 def require_delete_right(request, workspace, submitter_ids):

@@ -5,7 +5,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from jobs import catalogue, limits
-from jobs.models import ACTIVE_STATES, TERMINAL_STATES, Job, JobEvent, JobState
+from jobs.models import ACTIVE_STATES, TERMINAL_STATES, Batch, BatchState, Job, JobEvent, JobState
 from netmind_console.workspaces import access
 
 
@@ -22,7 +22,16 @@ def jobs_for(workspace, filters: dict):
         jobs = jobs.filter(provider=filters["provider"])
     if filters.get("model"):
         jobs = jobs.filter(model_key=filters["model"])
+    if filters.get("batch"):
+        jobs = jobs.filter(batch__uuid=filters["batch"])
     return jobs
+
+
+def batch_in(workspace, batch_uuid):
+    """The batch a list is filtered by, for its chip: None when none is, or it is not the workspace's."""
+    if not batch_uuid:
+        return None
+    return Batch.objects.filter(workspace=workspace, uuid=batch_uuid).only("uuid", "name").first()
 
 
 def after_position(rows, cursor):
@@ -69,8 +78,9 @@ def progress_percent(job: Job) -> int:
 
 def finished_unnotified(user, workspace):
     """Jobs this user submitted in the workspace that finished since the last toast; marks them told (claim,
-    so two tabs agree). A teammate's job is theirs to be told about."""
-    jobs = list(Job.objects.filter(workspace=workspace, owner=user, state__in=TERMINAL_STATES,
+    so two tabs agree). A teammate's job is theirs to be told about; a batch's jobs are told on the batch's page
+    (hundreds of toasts would bury the page)."""
+    jobs = list(Job.objects.filter(workspace=workspace, owner=user, state__in=TERMINAL_STATES, batch__isnull=True,
                                    notified_at__isnull=True).order_by("finished_at")[:5])
     claimed = Job.objects.filter(pk__in=[j.pk for j in jobs], notified_at__isnull=True).update(notified_at=timezone.now())
     return jobs if claimed else []
@@ -103,3 +113,10 @@ def settings_panel(request) -> dict:
 
 def members_panel(request) -> dict:
     return {"member_usage": limits.monthly_use(access.current_workspace(request))}
+
+
+def batches_for(workspace, user):
+    """The workspace's batches a person sees, newest first: every started one, and their own drafts (a draft is
+    a preview nobody else has to see)."""
+    return (Batch.objects.filter(workspace=workspace).filter(~Q(state=BatchState.DRAFT) | Q(owner=user))
+            .select_related("owner", "account").defer("rows"))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jobs import gallery_views, views
+from jobs import batch_views, gallery_views, views
 
 app_name = "jobs"
 urlpatterns = [
@@ -21,4 +21,15 @@ urlpatterns = [
     path("media/<uuid:uuid>/thumbnail/", gallery_views.thumbnail, name="thumbnail"),
     path("media/<uuid:uuid>/favourite/", gallery_views.toggle_favourite, name="favourite"),
     path("gallery/bulk/", gallery_views.bulk_action, name="bulk"),
+    path("batches/", batch_views.batch_list, name="batches"),
+    path("batches/new/", batch_views.new_batch, name="batch_new"),
+    path("batches/<uuid:uuid>/", batch_views.batch_detail, name="batch"),
+    path("batches/<uuid:uuid>/status/", batch_views.batch_status, name="batch_status"),
+    path("batches/<uuid:uuid>/start/", batch_views.start_batch, name="batch_start"),
+    path("batches/<uuid:uuid>/discard/", batch_views.discard_batch, name="batch_discard"),
+    path("batches/<uuid:uuid>/pause/", batch_views.pause_batch, name="batch_pause"),
+    path("batches/<uuid:uuid>/resume/", batch_views.resume_batch, name="batch_resume"),
+    path("batches/<uuid:uuid>/cancel/", batch_views.cancel_batch, name="batch_cancel"),
+    path("batches/<uuid:uuid>/retry/", batch_views.retry_failed, name="batch_retry"),
+    path("batches/<uuid:uuid>/download/", batch_views.batch_download, name="batch_download"),
 ]

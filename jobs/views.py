@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import http_date
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
@@ -27,7 +28,7 @@ DEFAULT_MODEL = "Qwen/Qwen-Image"
 LIMIT_REACHED_STATUS = 429
 
 
-def _spec_or_default(key):
+def spec_or_default(key):
     return catalogue.get(key or "") or catalogue.get(DEFAULT_MODEL)
 
 
@@ -37,7 +38,7 @@ def _prefill(request, spec):
     if not source_uuid:
         return None, spec
     source = job_for(request, source_uuid, Role.MEMBER)
-    spec = _spec_or_default(source.model_key)
+    spec = spec_or_default(source.model_key)
     initial = {**source.params, "account": source.account_id}
     if "config_json" in initial:
         initial["config_json"] = json.dumps(initial["config_json"], indent=2)
@@ -71,7 +72,7 @@ def new_job(request):
         except limits.MemberLimitReached as refusal:
             return _limit_reached(request, form, refusal)
         return redirect("jobs:detail", uuid=job.uuid)
-    initial, spec = _prefill(request, _spec_or_default(request.GET.get("model")))
+    initial, spec = _prefill(request, spec_or_default(request.GET.get("model")))
     workspace = access.require(request, Role.MEMBER)  # after the prefill: the page acts in this workspace
     return _render_new(request, JobForm(initial=initial, spec=spec, workspace=workspace))
 
@@ -87,7 +88,7 @@ def _limit_reached(request, form, refusal):
 @require_safe
 def model_fields(request):
     workspace = access.require(request, Role.MEMBER)
-    return _render_new(request, JobForm(spec=_spec_or_default(request.GET.get("model")), workspace=workspace))
+    return _render_new(request, JobForm(spec=spec_or_default(request.GET.get("model")), workspace=workspace))
 
 
 @login_required
@@ -100,8 +101,18 @@ def job_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     context = {"page": page, "filters": filters, "query": query.urlencode(),
-               "import_accounts": workspace.provider_accounts.filter(provider=Provider.NETMIND)}
+               "import_accounts": workspace.provider_accounts.filter(provider=Provider.NETMIND),
+               "batch_filter": selectors.batch_in(workspace, values.get("batch")),
+               "clear_batch": without_batch(request, "jobs:list")}
     return page_or_partial(request, "jobs/list.html", "job-table", context)
+
+
+def without_batch(request, url_name: str) -> str:
+    """The list's URL with its filters but the batch's (the chip's clear link)."""
+    query = request.GET.copy()
+    for name in ("batch", "page", "after"):
+        query.pop(name, None)
+    return f"{reverse(url_name)}?{query.urlencode()}" if query else reverse(url_name)
 
 
 @login_required

@@ -6,11 +6,10 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
+from netmind_console.core.spreadsheet import safe_cell
 from netmind_console.workspaces.models import AuditEntry
 
 CSV_COLUMNS = ["actor", "workspace", "action", "target", "before", "after", "time", "client address"]
-# A spreadsheet runs a cell starting with one of these as a formula; labels and names are typed by people.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def filtered(workspace, filters: dict):
@@ -35,14 +34,10 @@ def write_csv(rows, out):
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for entry in rows.iterator():
-        writer.writerow([_cell(value) for value in (
+        writer.writerow([safe_cell(value) for value in (
             entry.actor_name, entry.workspace_name, entry.action, entry.target, _json(entry.before),
             _json(entry.after), entry.at.isoformat(), entry.client_address or "")])
 
 
 def _json(value) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False) if value else ""
-
-
-def _cell(value: str) -> str:
-    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value

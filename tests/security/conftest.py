@@ -8,7 +8,8 @@ from django_q.conf import Conf
 
 from endpoints import flavors as endpoint_flavors
 from endpoints.models import EndpointSchedule, Flavor
-from jobs import catalogue, submission
+from jobs import batches, catalogue, submission
+from jobs.forms import BatchForm
 from netmind_console.api.keys import create_key
 from netmind_console.workspaces import invitations
 from netmind_console.workspaces.roles import Role
@@ -44,7 +45,7 @@ def console_setup(on_secret_sandbox):
 @pytest.fixture
 def owned(owner, django_user_model, monkeypatch):
     """One of every kind of object in the owner's personal workspace, by kind: a job (finished, with an
-    archived output, in a compare group), an endpoint with a schedule window, the account, an open
+    archived output, in a compare group), a started batch, an endpoint with a schedule window, the account, an open
     invitation, an API key of the owner's, and a member (a viewer, "vera") whose membership the member routes
     act on."""
     workspace = personal_workspace(owner)
@@ -60,8 +61,23 @@ def owned(owner, django_user_model, monkeypatch):
     invitation, secret = invitations.create(workspace, role=Role.MEMBER, days=7, email="", actor=owner)
     vera = add_member(workspace, django_user_model.objects.create_user("vera"), Role.VIEWER, actor=owner).user
     api_key, _secret = create_key(owner, workspace, "crawl key", "write")
+    batch = _started_batch(owner, workspace, account)
     monkeypatch.setattr(Conf, "SYNC", False)  # from here on tasks wait in the broker table, as in production
     return {"job": job.uuid, "output": job.outputs.get().uuid, "compare_group": job.compare_group,
             "endpoint": endpoint.uuid, "schedule": schedule.uuid, "account": account.uuid,
             "workspace": workspace.uuid, "invitation": invitation.uuid, "invitation_secret": secret,
-            "member": vera.username, "api_key": api_key.uuid}
+            "member": vera.username, "api_key": api_key.uuid, "batch": batch.uuid}
+
+
+def _started_batch(owner, workspace, account):
+    """A batch of two prompts, started through the New batch form, its jobs finished."""
+    spec = catalogue.get("Qwen/Qwen-Image")
+    data = {"model": spec.key, "account": account.pk, "prompts": "a crawl\na second crawl", "seeds": 1,
+            **{f.name: f.default for f in spec.fields}}
+    batch_form = BatchForm(data, spec=spec, workspace=workspace)
+    assert batch_form.is_valid(), batch_form.errors
+    batch = batches.draft_from_form(owner, workspace, batch_form)
+    batches.start(batch, owner)
+    for job in batch.jobs.all():
+        wait_until_final(job)
+    return batch

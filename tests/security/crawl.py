@@ -19,7 +19,7 @@ API_PAGES = ("api/v1/docs/",)
 # is its own credential: whoever holds it may open it, member of the workspace or not.
 PUBLIC = {"setup/", "login/", "logout/", "healthz", "invite/<str:secret>/"}
 # Which object fills a route's `uuid`, by the route's start (first match wins).
-FILLED_FROM = [("jobs/media/", "output"), ("jobs/", "job"), ("endpoints/", "endpoint"),
+FILLED_FROM = [("jobs/media/", "output"), ("jobs/batches/", "batch"), ("jobs/", "job"), ("endpoints/", "endpoint"),
                ("settings/accounts/", "account"), ("settings/api-keys/", "api_key"),
                ("workspaces/invitations/", "invitation"),
                ("workspaces/", "workspace")]

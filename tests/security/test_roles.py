@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from endpoints.models import Endpoint, EndpointSchedule, ScaleIntent
-from jobs.models import Job, Output
+from jobs.models import Batch, BatchEvent, Job, Output
 from netmind_console.accounts.models import ProviderAccount
 from netmind_console.workspaces.models import AuditEntry, Invitation, Membership, Workspace
 from netmind_console.workspaces.roles import Role, at_least
@@ -34,11 +34,15 @@ ADMIN_ONLY = ("workspaces/settings/", "endpoints/new/", "endpoints/adopt/", "set
               "workspaces/<uuid:uuid>/members/<str:username>/limits/")
 # Testing an account's connection changes nothing: a member may (the provider is called, as by a job).
 MEMBER_ROUTES = ("settings/accounts/<uuid:uuid>/test/",)
-# Actions whose every method needs an admin; deleting the owner's job or output is someone else's.
+BATCH_CONTROLS = tuple(f"jobs/batches/<uuid:uuid>/{action}/"
+                       for action in ("start", "discard", "pause", "resume", "cancel", "retry"))
+# Actions whose every method needs an admin; deleting the owner's job or output, or controlling the owner's batch,
+# is someone else's.
 ADMIN_ACTIONS = ("endpoints/<uuid:uuid>/delete/", "endpoints/<uuid:uuid>/budget/", "endpoints/<uuid:uuid>/schedules/",
-                 "jobs/<uuid:uuid>/delete/", "jobs/gallery/bulk/")
+                 "jobs/<uuid:uuid>/delete/", "jobs/gallery/bulk/", *BATCH_CONTROLS)
 # Pages that prepare a submission: a member's.
-MEMBER_PAGES = ("jobs/new/", "jobs/new/fields/", "jobs/compare/", "jobs/<uuid:uuid>/again/", "endpoints/<uuid:uuid>/try/")
+MEMBER_PAGES = ("jobs/new/", "jobs/new/fields/", "jobs/batches/new/", "jobs/compare/", "jobs/<uuid:uuid>/again/",
+                "endpoints/<uuid:uuid>/try/")
 OWNER_ONLY = ("workspaces/<uuid:uuid>/rename/", "workspaces/<uuid:uuid>/delete/",
               "workspaces/<uuid:uuid>/members/<str:username>/role/",
               "workspaces/<uuid:uuid>/members/<str:username>/transfer/")
@@ -83,11 +87,14 @@ def _state():
     """What a refused request must leave as it was: every row that a page can change, field by field."""
     return [list(Job.objects.order_by("pk").values_list("pk", "state", "prompt", "notified_at")),
             list(Output.objects.order_by("pk").values_list("pk", "favourite", "file")),
+            list(Batch.objects.order_by("pk").values_list("pk", "state", "name", "job_count")),
+            BatchEvent.objects.count(),
             list(Endpoint.objects.order_by("pk").values_list("pk", "status", "target_instances", "monthly_budget_usd",
                                                              "delete_requested_at", "name")),
             list(ScaleIntent.objects.values_list("pk")),
             list(EndpointSchedule.objects.order_by("pk").values_list("pk", "enabled", "instances")),
-            list(ProviderAccount.objects.order_by("pk").values_list("pk", "label", "token_ciphertext", "base_url")),
+            list(ProviderAccount.objects.order_by("pk").values_list("pk", "label", "token_ciphertext", "base_url",
+                                                                    "concurrency_cap")),
             list(Membership.objects.order_by("pk").values_list("pk", "role", "monthly_job_limit",
                                                                "monthly_credit_limit")),
             list(Invitation.objects.order_by("pk").values_list("pk", "revoked_at", "accepted_at")),
