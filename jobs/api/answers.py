@@ -44,7 +44,13 @@ def detail(job: Job) -> dict:
 
 def parameters(job: Job) -> dict:
     """As POST /jobs takes them: sent again with the job's seed, they make the same job."""
-    shown = {name: value for name, value in job.params.items() if name not in NOT_PARAMETERS}
+    return as_parameters(job.params)
+
+
+def as_parameters(form_values: dict) -> dict:
+    """A form's saved values (a job's, a batch's shared ones) as the API's `parameters`, without the prompt and
+    the seed (a job shows its seed apart; a batch adds its fixed one)."""
+    shown = {name: value for name, value in form_values.items() if name not in NOT_PARAMETERS}
     if "config_json" in shown:
         shown["config"] = shown.pop("config_json")
     return shown

@@ -1,5 +1,6 @@
 """POST /jobs's body, as JSON or as multipart/form-data, turned into the New job form's data: the API submits
 through the same JobForm as the page, so a value the page refuses is refused here with the same message.
+POST /batches reads its body with the same helpers (jobs/api/batch_input.py).
 
 The answer's field names are the body's: `parameters.steps`, `parameters.seed`, `image`, never the form's own.
 """
@@ -28,6 +29,7 @@ from netmind_console.core.json_input import parse_json_field
 # A 10 MB first frame is 13.4 MB as base64; the rest of a body is small.
 MAX_JSON_BODY_BYTES = MAX_INPUT_IMAGE_BYTES * 4 // 3 + 1024 * 1024
 # A data URL with base64 content; the media type is the image format's claim, the bytes decide (JobForm).
+LARGE_IMAGE_ADVICE = "send a large image as multipart/form-data"
 _DATA_URL = re.compile(r"data:(?:[\w.+-]+/[\w.+-]+)?(?:;[\w.+-]+=[\w.+-]+)*;base64,([A-Za-z0-9+/=\s]*)", re.DOTALL)
 
 
@@ -41,7 +43,7 @@ class JobRequest:
 def read(request) -> JobRequest:
     """The body as a JobRequest, or an ApiProblem naming what is wrong with it (415, 413, 422)."""
     if request.content_type == "application/json":
-        fields, image = _json_fields(request), None
+        fields, image = json_object(request), None
     elif request.content_type == "multipart/form-data":
         fields, image = _multipart_fields(request)
     else:
@@ -57,18 +59,19 @@ def read(request) -> JobRequest:
     if errors := type_errors(spec, body.parameters):
         raise problems.invalid(errors)
     if body.image is not None:
-        image = _decoded(body.image)
+        image = decoded_image(body.image)
     return JobRequest(spec, body, image)
 
 
-def _json_fields(request) -> dict:
-    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_JSON_BODY_BYTES:
-        raise _too_large()
-    raw = request.read(MAX_JSON_BODY_BYTES + 1)  # the stream, not request.body: that stops at 2.5 MB
-    if len(raw) > MAX_JSON_BODY_BYTES:
-        raise _too_large()
+def json_object(request, max_bytes: int = MAX_JSON_BODY_BYTES, advice: str = LARGE_IMAGE_ADVICE) -> dict:
+    """The JSON body as a dict, or an ApiProblem: 413 past `max_bytes` (with `advice`), 422 if not an object."""
+    if int(request.META.get("CONTENT_LENGTH") or 0) > max_bytes:
+        raise _too_large(max_bytes, advice)
+    raw = request.read(max_bytes + 1)  # the stream, not request.body: that stops at 2.5 MB
+    if len(raw) > max_bytes:
+        raise _too_large(max_bytes, advice)
     try:
-        fields = parse_json_field(raw.decode(), name="The body", max_chars=MAX_JSON_BODY_BYTES)
+        fields = parse_json_field(raw.decode(), name="The body", max_chars=max_bytes)
     except UnicodeDecodeError:
         raise problems.invalid([{"field": "body", "message": "The body is not UTF-8."}]) from None
     except DjangoValidationError as error:
@@ -82,7 +85,7 @@ def _multipart_fields(request) -> tuple[dict, object | None]:
     try:
         posted, files = request.POST, request.FILES
     except RequestDataTooBig:
-        raise _too_large() from None
+        raise _too_large(MAX_JSON_BODY_BYTES, LARGE_IMAGE_ADVICE) from None
     except (SuspiciousOperation, MultiPartParserError) as error:
         raise ApiProblem(400, f"The multipart body could not be read: {str(error)[:200]}") from None
     fields = {name: posted[name] for name in ("model", "prompt", "account") if name in posted}
@@ -95,7 +98,7 @@ def _multipart_fields(request) -> tuple[dict, object | None]:
     return fields, files.get("image")
 
 
-def _decoded(data_url: str) -> SimpleUploadedFile:
+def decoded_image(data_url: str) -> SimpleUploadedFile:
     match = _DATA_URL.fullmatch(data_url)
     try:
         content = base64.b64decode(re.sub(r"\s", "", match.group(1)), validate=True) if match else None
@@ -107,12 +110,18 @@ def _decoded(data_url: str) -> SimpleUploadedFile:
 
 
 def form(job_request: JobRequest, workspace) -> JobForm:
-    """The New job form filled with the request: parameters left out take the model's defaults (an unticked box
-    is not an absent one here), a seed given means a fixed seed."""
-    spec, body = job_request.spec, job_request.body
-    parameters = dict(body.parameters)
-    account = body.account or _default_account(workspace, spec)
-    data = {"model": spec.key, "prompt": body.prompt, "account": str(account)}
+    """The New job form filled with the request."""
+    body = job_request.body
+    data = {**form_data(job_request.spec, body.parameters, body.account, workspace), "prompt": body.prompt}
+    return accounts_by_uuid(JobForm(data, image_files(job_request.image), spec=job_request.spec, workspace=workspace))
+
+
+def form_data(spec: catalogue.ModelSpec, parameters: dict, account, workspace) -> dict:
+    """A job form's data for the body's model, `parameters` and `account` (by default the workspace's first of
+    the provider): parameters left out take the model's defaults (an unticked box is not an absent one here), a
+    seed given means a fixed seed."""
+    parameters = dict(parameters)
+    data = {"model": spec.key, "account": str(account or _default_account(workspace, spec))}
     data.update({field.name: field.default for field in spec.fields})
     if spec.has_seed:
         seed = parameters.pop("seed", None)
@@ -120,8 +129,14 @@ def form(job_request: JobRequest, workspace) -> JobForm:
     if spec.key == catalogue.CUSTOM_KEY:
         data["config_json"] = json.dumps(parameters.pop("config", {}))
     data.update(parameters)
-    files = {"image": job_request.image} if job_request.image is not None else {}
-    job_form = JobForm(data, files, spec=spec, workspace=workspace)
+    return data
+
+
+def image_files(image) -> dict:
+    return {"image": image} if image is not None else {}
+
+
+def accounts_by_uuid(job_form: JobForm) -> JobForm:
     job_form.fields["account"].to_field_name = "uuid"  # the API names objects by UUID, as every URL does
     return job_form
 
@@ -135,9 +150,10 @@ def _default_account(workspace, spec):
     return account.uuid
 
 
-# The form's field names as the body spells them.
+# The form's field names as the body spells them (a batch's own fields: POST /batches).
 _BODY_NAMES = {"model": "model", "prompt": "prompt", "account": "account", "image": "image",
-               "seed_mode": "parameters.seed", "config_json": "parameters.config", "": ""}
+               "seed_mode": "parameters.seed", "config_json": "parameters.config", "": "",
+               "prompts": "prompts", "seeds": "seeds", "drop_refused": "drop_refused"}
 
 
 def invalid(job_form: JobForm) -> ApiProblem:
@@ -145,6 +161,5 @@ def invalid(job_form: JobForm) -> ApiProblem:
                      for e in form_errors(job_form)])
 
 
-def _too_large() -> ApiProblem:
-    return ApiProblem(413, f"The body is larger than {MAX_JSON_BODY_BYTES // 2**20} MB; send a large image as "
-                           "multipart/form-data.")
+def _too_large(max_bytes: int, advice: str) -> ApiProblem:
+    return ApiProblem(413, f"The body is larger than {max_bytes // 2**20} MB; {advice}.")

@@ -68,13 +68,17 @@ def create_job(request, response: HttpResponse, idempotency_key: IdempotencyKey 
         job, created = submission.create_job_once(request.user, workspace, job_request.spec, form.cleaned_data,
                                                   idempotency_key or "")
     except limits.MemberLimitReached as refusal:
-        raise ApiProblem(429, str(refusal), headers={"Retry-After": http_date(limits.next_reset().timestamp())}) \
-            from None
+        raise limit_reached(refusal) from None
     if job.workspace_id != workspace.pk:  # the key is the user's, across workspaces: never show the other one
         raise ApiProblem(409, "This Idempotency-Key was used for a job in another workspace; send a new one.")
     if not created:
         response[REPLAYED] = "true"
     return Status(201 if created else 200, answers.detail(job_for(request, job.uuid)))
+
+
+def limit_reached(refusal: limits.MemberLimitReached) -> ApiProblem:
+    """429 until the limits reset, the first of next month (UTC)."""
+    return ApiProblem(429, str(refusal), headers={"Retry-After": http_date(limits.next_reset().timestamp())})
 
 
 @router.get("/jobs", response=JobPage, summary="The workspace's jobs, newest first")
@@ -92,13 +96,14 @@ def list_jobs(request, state: Query[str | None, {"description": "A state, or `ac
     # of a 100-job page's time).
     jobs = jobs.prefetch_related(None).prefetch_related(Prefetch("outputs", to_attr="listed_outputs"))
     if cursor:
-        jobs = selectors.after_position(jobs, _position(cursor))
+        jobs = selectors.after_position(jobs, cursor_position(cursor))
     page = list(jobs[: limit + 1])
     return {"items": [answers.summary(job, job.listed_outputs) for job in page[:limit]],
             "next_cursor": cursor_for(page[limit - 1]) if len(page) > limit else None}
 
 
-def _position(cursor: str):
+def cursor_position(cursor: str):
+    """A list's `cursor` as the keyset position it names (created_at, id), or 422 naming the field."""
     try:
         return parse_cursor(cursor)
     except BadCursor:

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 
 from netmind_console.accounts import base_urls
-from netmind_console.accounts.models import Provider, ProviderAccount
+from netmind_console.accounts.models import MAX_CONCURRENCY_CAP, Provider, ProviderAccount
 from netmind_console.clients import outside
 
 
@@ -74,6 +74,20 @@ class ProviderAccountForm(forms.Form):
             base_urls.check_base_url(provider, url or default_base_url(provider))
         except outside.RefusedURL as error:
             self.add_error("base_url", f"This base URL is not allowed. {error}")
+
+
+class ConcurrencyCapForm(forms.Form):
+    concurrency_cap = forms.IntegerField(
+        label="Jobs in flight at once", min_value=1, max_value=MAX_CONCURRENCY_CAP,
+        help_text="The others wait here for a slot, so the provider's rate limits and your budget hold.")
+
+    def __init__(self, *args, account: ProviderAccount | None = None, **kwargs):
+        """`account`: the one whose cap the form shows (None: a value to check, for the command)."""
+        self.account = account
+        if account:
+            kwargs.setdefault("initial", {"concurrency_cap": account.concurrency_cap})
+            kwargs.setdefault("auto_id", f"cap-{account.uuid}-%s")  # one form per account on the page
+        super().__init__(*args, **kwargs)
 
 
 def _time_zone_choices():

@@ -1,7 +1,8 @@
 """Provider accounts of a workspace: create, replace the token, remove, test, and the ready-made sandbox accounts.
 
-Adding, replacing a token and removing change what a team can spend with: each writes an audit row (never
-the token, only the last four characters everyone may see) in the same transaction as the change.
+Adding, replacing a token, changing the concurrency cap and removing change what a team can spend with: each
+writes an audit row (never the token, only the last four characters everyone may see) in the same transaction as
+the change.
 """
 
 import secrets
@@ -12,6 +13,7 @@ from django.db import transaction
 from netmind_console.accounts import base_urls
 from netmind_console.accounts.models import Provider, ProviderAccount
 from netmind_console.clients.outside import RefusedURL
+from netmind_console.core.queue import enqueue
 from netmind_console.workspaces import audit
 from netmind_console.workspaces.services import personal_workspace
 
@@ -52,6 +54,26 @@ def save_account(actor, provider, label, token, base_url="", account=None, *, wo
             audit.record(account.workspace, actor, "account.token_replaced", account, before=before,
                          after=_audited(account), request=request)
     return account
+
+
+def set_concurrency_cap(account: ProviderAccount, cap: int, *, actor, request=None) -> bool:
+    """How many jobs of the account may be in flight at once (1 to MAX_CONCURRENCY_CAP: the form checks it, the
+    model's validators here again); False if it was that already. The account's row is held while it changes,
+    as a worker holds it to take a slot (jobs/slots.py), so no job is sent past a cap being lowered. Raising it
+    offers the new slots to the waiting jobs at once."""
+    ProviderAccount._meta.get_field("concurrency_cap").run_validators(cap)
+    with transaction.atomic():
+        locked = ProviderAccount.objects.select_for_update().filter(pk=account.pk)
+        before = locked.values_list("concurrency_cap", flat=True).get()
+        account.concurrency_cap = cap
+        if before == cap:
+            return False
+        account.save(update_fields=["concurrency_cap", "updated_at"])
+        audit.record(account.workspace, actor, "account.cap_changed", account, before={"cap": before},
+                     after={"cap": cap}, request=request)
+        if cap > before:
+            enqueue("jobs.tasks.fill_slots", account.pk)  # by name: accounts never import jobs
+    return True
 
 
 def remove_account(account: ProviderAccount, *, actor, request=None):

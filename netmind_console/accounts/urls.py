@@ -13,6 +13,7 @@ urlpatterns = [
     path("settings/accounts/new/", views.account_form, name="account_new"),
     path("settings/accounts/<uuid:uuid>/", views.account_form, name="account_edit"),
     path("settings/accounts/<uuid:uuid>/test/", views.account_test, name="account_test"),
+    path("settings/accounts/<uuid:uuid>/cap/", views.account_cap, name="account_cap"),
     path("settings/accounts/<uuid:uuid>/delete/", views.account_delete, name="account_delete"),
     path("workspaces/<uuid:uuid>/webhook/", views.webhook, name="workspace_webhook"),
 ]

@@ -3,10 +3,12 @@ from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_POST
 
 from netmind_console.accounts import services
 from netmind_console.accounts.forms import (
+    ConcurrencyCapForm,
     FirstAdminForm,
     PreferencesForm,
     ProviderAccountForm,
@@ -47,9 +49,17 @@ def settings_page(request):
         form.save()
         messages.success(request, "Preferences saved.")
         return redirect("settings")
-    context = {"accounts": services.accounts_for(access.current_workspace(request)), "preferences_form": form,
-               **page_context("settings", request)}
-    return render(request, "accounts/settings.html", context, status=400 if form.errors else 200)
+    return render(request, "accounts/settings.html", _settings_context(request, preferences_form=form),
+                  status=400 if form.errors else 200)
+
+
+def _settings_context(request, preferences_form=None, cap_form=None) -> dict:
+    """The page's accounts, each with its cap form (`cap_form`, bound, for the account it was posted for)."""
+    accounts = services.accounts_for(access.current_workspace(request))
+    rows = [{"account": account, "cap_form": cap_form if cap_form and cap_form.account.pk == account.pk
+             else ConcurrencyCapForm(account=account)} for account in accounts]
+    preferences_form = preferences_form or PreferencesForm(instance=preferences_for(request.user))
+    return {"account_rows": rows, "preferences_form": preferences_form, **page_context("settings", request)}
 
 
 @login_required
@@ -83,6 +93,22 @@ def account_test(request, uuid):
     if request.htmx:
         return render(request, "accounts/settings.html#test-result", context)
     (messages.success if ok else messages.error)(request, message)
+    return redirect("settings")
+
+
+@login_required
+@require_POST
+def account_cap(request, uuid):
+    """An admin sets how many jobs of the account may be in flight at once; everyone sees it."""
+    account = _get_account(request, uuid, Role.ADMIN)
+    form = ConcurrencyCapForm(request.POST, account=account)
+    if not form.is_valid():
+        error = f"The cap of {account.label} was not saved: {' '.join(form.errors['concurrency_cap'])}"
+        return render(request, "accounts/settings.html", {**_settings_context(request, cap_form=form), "error": error},
+                      status=422)
+    cap = form.cleaned_data["concurrency_cap"]
+    services.set_concurrency_cap(account, cap, actor=request.user, request=request)
+    messages.success(request, f"Saved: {account.label} sends at most {cap} job{pluralize(cap)} at once.")
     return redirect("settings")
 
 

@@ -91,4 +91,5 @@ def _http_error(request, error: HttpError):
 
 
 api.add_router("", "jobs.api.router")
+api.add_router("", "jobs.api.batches_api.router")
 api.add_router("", "endpoints.api.router")

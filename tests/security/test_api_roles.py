@@ -24,10 +24,12 @@ API_PREFIX = "api/v1/"
 # root, a 404 by which it finds its own path.
 NOT_OPERATIONS = {"api/v1/openapi.json", "api/v1/docs/", "api/v1/"}
 # Which object fills an operation's {uuid}, by the path's start.
-FILLED_FROM = [("/api/v1/jobs/", "job"), ("/api/v1/outputs/", "output"), ("/api/v1/endpoints/", "endpoint")]
+FILLED_FROM = [("/api/v1/jobs/", "job"), ("/api/v1/outputs/", "output"), ("/api/v1/endpoints/", "endpoint"),
+               ("/api/v1/batches/", "batch")]
 # Valid bodies, so that a refusal is about the caller and never about the input.
 BODIES = {
     "POST /api/v1/jobs": {"model": "Qwen/Qwen-Image", "prompt": "a crawl"},
+    "POST /api/v1/batches": {"model": "Qwen/Qwen-Image", "prompts": ["a crawl", "another crawl"]},
     "POST /api/v1/compare": {"prompt": "a crawl", "models": ["Qwen/Qwen-Image", "haiper/text2image"]},
     "POST /api/v1/endpoints/{uuid}/scale": {"instances": 2},
 }
@@ -43,10 +45,11 @@ OPERATIONS = _operations()
 
 
 def _needs(method, path) -> str:
-    """README: the matrix. Reading is a viewer's; deleting the owner's job is someone else's (an admin's)."""
+    """README: the matrix. Reading is a viewer's; deleting the owner's job or controlling the owner's batch is
+    someone else's (an admin's)."""
     if method == "GET":
         return Role.VIEWER
-    if method == "DELETE" and path.startswith("/api/v1/jobs/"):
+    if (method == "DELETE" and path.startswith("/api/v1/jobs/")) or path.startswith("/api/v1/batches/{uuid}/"):
         return Role.ADMIN
     return Role.MEMBER
 

@@ -20,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--user", required=True, type=name_text)
         add_workspace_option(parser)
         parser.add_argument("--json", action="store_true")
-        parser.add_argument("--limit", type=_limit, default=50, help=f"1 to {MAX_LIMIT} jobs, newest first")
+        parser.add_argument("--limit", type=limit_option, default=50, help=f"1 to {MAX_LIMIT} jobs, newest first")
 
     def handle(self, *args, user, workspace, limit, **options):
         shown = workspace_for(user_named(user), workspace, Role.VIEWER)
@@ -36,7 +36,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"    {output['kind']:<6} {output['archive_state']:<9} {output['path'] or '-'}")
 
 
-def _limit(text: str) -> int:
+def limit_option(text: str) -> int:
     """A count of rows: a negative or astronomical --limit would crash the query instead of being refused."""
     try:
         value = int(text)

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from jobs import catalogue, limits, submission
 from jobs.forms import JobForm
+from jobs.management.form_values import form_data
 from netmind_console.core.commands import name_text, user_named
 from netmind_console.workspaces.commands import add_workspace_option, workspace_for
 from netmind_console.workspaces.roles import Role
@@ -41,17 +42,9 @@ class Command(BaseCommand):
 
     def _data(self, workspace, spec, options):
         account = workspace.provider_accounts.filter(provider=spec.provider).first()
-        data = {"model": spec.key, "prompt": options["prompt"], "account": account.pk if account else "",
-                "seed_mode": "random", "config_json": options["config"] or "{}"}
-        data.update({f.name: f.default for f in spec.fields if f.default is not None and f.kind != "bool"})
-        data.update({f.name: "on" for f in spec.fields if f.kind == "bool" and f.default})
-        for assignment in options["set"]:
-            name, sep, value = assignment.partition("=")
-            if not sep:
-                raise CommandError(f"--set takes FIELD=VALUE, not {assignment!r}.")
-            data[name] = value
-        if "seed" in data:
-            data["seed_mode"] = "fixed"
+        data = {**form_data(spec, workspace, account, options["set"], "--set"), "prompt": options["prompt"]}
+        if options["config"]:
+            data["config_json"] = options["config"]
         return data
 
     def _files(self, options):
