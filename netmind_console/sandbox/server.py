@@ -1,4 +1,11 @@
-"""The sandbox HTTP server: routing, auth, fault injection, admin URLs and the object-store links."""
+"""The sandbox HTTP server: routing, auth, fault injection, admin URLs and the object-store links.
+
+Admin URLs (under /_sandbox/, no auth, never faulted or counted): `health`, `calls` (call counts and fault
+outcomes), `reset`, `config`, `credits`, and `lifetimes?kind=generation[&token=...]`: every remote job of one
+kind ever created (deleted ones too), each with `created` and `finished` (epoch seconds: its timeline's first and
+last entries; `finished` may lie ahead of the answer's `now`) and its final `status`. How many jobs a client had
+alive at the provider at once is read from these, from the provider's side (tests/scaleout/test_batch_cap.py).
+"""
 
 import logging
 import mimetypes
@@ -20,6 +27,8 @@ from .web import APINFER, ApiError, Request, Response, Router, error_body, inval
 log = logging.getLogger(__name__)
 
 SCHEMAS = ("new", "old")
+# Kinds of remote job whose timeline ends in a final status (an endpoint's never does): /_sandbox/lifetimes.
+JOB_KINDS = (generations.KIND, haiper.VIDEO.store_kind, haiper.IMAGE.store_kind, apinfer.KIND)
 # `<SANDBOX_TOKEN>-<suffix>`: a remote account of its own, as each real API key is (see account_name).
 ACCOUNT_SUFFIX = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
@@ -148,6 +157,8 @@ class Sandbox:
                 return json_response(200, asdict(self.config))
             if action in ("GET /_sandbox/credits", "POST /_sandbox/credits"):
                 return self.admin_credits(request)
+            if action == "GET /_sandbox/lifetimes":
+                return self.admin_lifetimes(request)
         except (ValueError, TypeError, KeyError, AttributeError, Invalid) as exc:
             return json_response(400, {"detail": f"bad admin request: {exc}"})
         return json_response(404, {"detail": "Not Found"})
@@ -163,6 +174,19 @@ class Sandbox:
         if request.method == "POST":
             self.store.set_credits(_checked("credits", body["credits"]), None if token is None else account)
         return json_response(200, {"credits": self.store.credits(account)})
+
+    def admin_lifetimes(self, request: Request) -> Response:
+        """When each remote job of `kind` was created and reached its final status; with `token`, that account's."""
+        kind, token = request.query.get("kind"), request.query.get("token")
+        if kind not in JOB_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(JOB_KINDS)}")
+        account = None if token is None else self.account_name(token)
+        if token is not None and account is None:
+            raise ValueError("token is not a sandbox token")
+        lifetimes = [{"id": obj_id, "account": owner, "created": doc["timeline"][0][0],
+                      "finished": doc["timeline"][-1][0], "status": doc["timeline"][-1][1]}
+                     for obj_id, owner, doc in self.store.every(kind) if account in (None, owner)]
+        return json_response(200, {"kind": kind, "now": time.time(), "lifetimes": lifetimes})
 
     # -- the object store behind every pre-signed link ---------------------------------------
     def object_store(self, request: Request) -> Response:

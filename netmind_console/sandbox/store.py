@@ -68,6 +68,11 @@ class Store:
         )
         return json.loads(rows[0][0]) if rows else None
 
+    def every(self, kind: str) -> list[tuple[str, str, dict]]:
+        """(id, account, doc) of every object of one kind ever created, deleted ones too, oldest first."""
+        rows = self._query("SELECT id, account, doc FROM objects WHERE kind = ? ORDER BY seq", (kind,))
+        return [(obj_id, account, json.loads(doc)) for obj_id, account, doc in rows]
+
     def save(self, kind: str, obj_id: str, doc: dict):
         self._query("UPDATE objects SET doc = ? WHERE kind = ? AND id = ?", (json.dumps(doc), kind, obj_id))
 

@@ -5,6 +5,7 @@ import time
 
 import pytest
 
+from netmind_console.accounts.models import MAX_CONCURRENCY_CAP
 from tests.fixtures.sandbox import SandboxProcess
 from tests.fixtures.scaled import ScaledConsole, wait_for
 
@@ -24,6 +25,8 @@ def test_three_workers_finish_a_thousand_faulty_jobs_with_no_double_create_and_n
             ScaledConsole("many_workers", tmp_path / "console", sandbox.url, redis_db=14, CONSOLE_WORKERS=2,
                           CONSOLE_SWEEP_SECONDS=1, CONSOLE_TASK_TIMEOUT=15) as console:
         console.create_user("alice")
+        # Many jobs in flight at once, as before accounts had a cap: the cap itself is tested in test_batch_cap.py.
+        console.set_cap("alice", MAX_CONCURRENCY_CAP)
         for _ in range(CLUSTERS):
             console.start_cluster()
         console.start_sweeping()
