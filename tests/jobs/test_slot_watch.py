@@ -74,7 +74,10 @@ def test_the_watcher_syncs_the_busy_accounts_jobs_in_flight_hands_their_slots_on
     run_all_but_the_watcher(held_tasks)  # the sync sees the first final; its slot goes to the second
     slot_watch.watch(token)  # nothing waits: the watcher ends
 
-    assert [Job.objects.get(pk=job.pk).state for job in (first, second)] == [JobState.SUCCEEDED, JobState.QUEUED]
+    first, second = (Job.objects.get(pk=job.pk) for job in (first, second))
+    assert first.state == JobState.SUCCEEDED
+    # sent: the watcher's last sync may already have seen it start at the fast sandbox
+    assert second.state in (JobState.QUEUED, JobState.RUNNING) and second.remote_id
     assert cache.get(WATCHER_LEASE_KEY) is None and slots.in_flight(account.pk) == 1
 
 
