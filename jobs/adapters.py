@@ -8,7 +8,7 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.conf import settings
+from django.core.files.storage import default_storage
 
 from jobs.catalogue import CUSTOM_KEY, ModelSpec
 from netmind_console.clients import normalize
@@ -190,7 +190,8 @@ class ApinferVideoAdapter:
         return spec.remote_model, body
 
     def submit(self, client, job, media_dir) -> RemoteSnapshot:
-        image_bytes = (Path(settings.MEDIA_ROOT) / job.input_file).read_bytes()
+        with default_storage.open(job.input_file, "rb") as first_frame:
+            image_bytes = first_frame.read()
         created = client.create_video(image_bytes, job.request_body["config"])
         return RemoteSnapshot(remote_id=created.job_id, state=created.state, raw_status=created.raw_status,
                               credit_cost=created.credit_cost)

@@ -1,10 +1,10 @@
 """The media archive: the one place that copies result files and keeps them.
 
-Providers hand out pre-signed object-store links that expire, so every output is copied into
-MEDIA_ROOT soon after it appears. The link came from a remote API, so the download goes through
-the client for outside URLs (netmind_console/clients/outside.py): only hosts in MEDIA_ALLOWED_HOSTS,
-https unless the host is in MEDIA_INSECURE_HOSTS, public addresses only, DNS pinned, same-origin
-redirects, time caps. Here: a size cap, the declared type and magic bytes (media_formats.py), and
+Providers hand out pre-signed object-store links that expire, so every output is copied into the media
+storage (settings.STORAGES["default"]) soon after it appears. The link came from a remote API, so the download
+goes through the client for outside URLs (netmind_console/clients/outside.py): only hosts in
+MEDIA_ALLOWED_HOSTS, https unless the host is in MEDIA_INSECURE_HOSTS, public addresses only, DNS pinned,
+same-origin redirects, time caps. Here: a size cap, the declared type and magic bytes (media_formats.py), and
 content-addressed storage (storage.py); this module keeps the bookkeeping, retries and sweeps.
 """
 
@@ -23,14 +23,14 @@ from jobs import thumbnails
 from jobs.archive_errors import ArchiveError, LinkExpired, TransientError
 from jobs.media_formats import CONTENT_TYPE_BY_EXT, FORMATS, MediaFormat, check_declared_type
 from jobs.models import ArchiveState, Output
-from jobs.storage import delete_output_files, ingest, media_path, receive, too_big_message
+from jobs.storage import delete_names, delete_output_files, ingest, receive, too_big_message
 from netmind_console.clients import outside
 from netmind_console.core.backoff import backoff
 from netmind_console.core.queue import enqueue
 
 __all__ = [
     "CONTENT_TYPE_BY_EXT", "FORMATS", "ArchiveError", "LinkExpired", "MediaFormat", "TransientError",
-    "archive_output", "delete_output_files", "ingest_local_file", "media_path", "storage_stats", "sweep_archives",
+    "archive_output", "delete_output_files", "ingest_incoming", "storage_stats", "sweep_archives",
 ]
 
 log = logging.getLogger(__name__)
@@ -63,13 +63,14 @@ def archive_output(output_id: int) -> str | None:
     return _record_archived(output, relative, size, sha256, fmt)
 
 
-def ingest_local_file(output_id: int, path) -> str | None:
-    """Archive a file already on disk (Apinfer results, decoded from base64 by the client).
+def ingest_incoming(output_id: int, name: str) -> str | None:
+    """Archive a result already in the storage under `incoming/` (Apinfer results, staged there by lifecycle.py).
 
-    Takes ownership of `path`: it is moved into the archive or removed, never left behind.
-    A failure is final (no retry): the bytes are gone.
+    Takes ownership of `name`: the incoming copy is removed whatever happens, so a failure is final (no retry):
+    the provider handed the bytes over once.
     """
-    path = Path(path)
+    if Path(name).is_absolute():  # queued before the upgrade: MEDIA_ROOT/incoming/<file>, the same stored file
+        name = f"incoming/{Path(name).name}"
     try:
         output = Output.objects.filter(pk=output_id).first()
         if output is None:
@@ -77,12 +78,12 @@ def ingest_local_file(output_id: int, path) -> str | None:
         if output.archive_state == ArchiveState.ARCHIVED:
             return output.archive_state
         try:
-            relative, size, sha256, fmt = ingest(path, output.kind)
+            relative, size, sha256, fmt = ingest(name, output.kind)
         except ArchiveError as error:
             return _record_failure(output, error)
         return _record_archived(output, relative, size, sha256, fmt)
     finally:
-        path.unlink(missing_ok=True)
+        delete_names([name])
 
 
 def sweep_archives(now=None) -> list[int]:
@@ -122,7 +123,8 @@ def _record_archived(output, relative, size, sha256, fmt) -> str | None:
     output.file, output.size, output.sha256, output.content_type = relative, size, sha256, fmt.content_type
     output.archive_state, output.archive_error, output.archive_retry_at = ArchiveState.ARCHIVED, "", None
     output.archived_at = timezone.now()
-    fields = ["file", "size", "sha256", "content_type", "archive_state", "archive_error", "archive_retry_at", "archived_at"]
+    fields = ["file", "size", "sha256", "content_type", "archive_state", "archive_error", "archive_retry_at",
+              "archived_at"]
     if not Output.objects.filter(pk=output.pk).update(**{name: getattr(output, name) for name in fields}):
         delete_output_files([output])  # the output was deleted while it downloaded: drop an orphan file
         return None

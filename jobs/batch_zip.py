@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from jobs.models import Batch, Output
-from jobs.zips import Entry, download, local_file
+from jobs.zips import Entry, download, stored_file, suffix
 from netmind_console.core.spreadsheet import safe_cell
 
 MANIFEST_NAME = "manifest.csv"
@@ -25,19 +25,19 @@ def batch_zip_response(batch: Batch):
             .prefetch_related(Prefetch("outputs", queryset=Output.objects.order_by("position"))))
     files, lines = [], []
     for job in jobs.iterator(chunk_size=500):
-        named = [(output, path, _file_name(job, output, path)) for output in job.outputs.all()
-                 if (path := local_file(output))]
-        files += [Entry(name, output.created_at, path=path) for output, path, name in named]
+        named = [(output, stored, _file_name(job, output, stored)) for output in job.outputs.all()
+                 if (stored := stored_file(output))]
+        files += [Entry(name, output.created_at, stored=stored) for output, stored, name in named]
         lines += [_manifest_line(job, name) for _, _, name in named] or [_manifest_line(job, "")]
     manifest = Entry(MANIFEST_NAME, timezone.now(), data=_csv(lines))
     stem = slugify(batch.name)[:40] or "batch"
     return download([manifest, *files], f"batch-{stem}-{batch.uuid.hex[:8]}.zip")
 
 
-def _file_name(job, output, path) -> str:
+def _file_name(job, output, stored: str) -> str:
     """`row-0002-seed-5-1a2b3c4d-0.png`: sorted by row, readable beside the manifest, unique by job and position."""
     seed = f"-seed-{job.seed}" if job.seed is not None else ""
-    return f"row-{job.batch_row or 0:04d}{seed}-{job.uuid.hex[:8]}-{output.position}{path.suffix}"
+    return f"row-{job.batch_row or 0:04d}{seed}-{job.uuid.hex[:8]}-{output.position}{suffix(stored)}"
 
 
 def _manifest_line(job, file_name: str) -> list[str]:

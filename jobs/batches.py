@@ -13,13 +13,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django import forms
-from django.conf import settings
-from django.core.files.base import ContentFile, File
-from django.core.files.storage import FileSystemStorage
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from jobs import archive, batch_input, catalogue, limits, selectors
+from jobs import batch_input, catalogue, limits, selectors
 from jobs.adapters import MAX_SEED
 from jobs.batch_input import IMAGE_COLUMN, MAX_CELL_CHARS, SEED_COLUMN, RawRow
 from jobs.forms import checked_first_frame
@@ -155,11 +155,10 @@ def _image_reference(cell: str, uploads: dict, workspace) -> str:
                                                    archive_state=ArchiveState.ARCHIVED).first()
     if not output:
         raise forms.ValidationError(f"“{cell[:60]}” is neither an uploaded image nor an image in this gallery.")
-    path = archive.media_path(output.file)
-    try:
-        with open(path, "rb") as stored:  # a first frame as the New job form takes one: PNG or JPEG, not too large
-            checked_first_frame(File(stored))
-    except (OSError, TypeError):
+    try:  # a first frame as the New job form takes one: PNG or JPEG, not too large
+        with default_storage.open(output.file, "rb") as stored:
+            checked_first_frame(stored)
+    except (OSError, SuspiciousFileOperation):
         raise forms.ValidationError(f"The gallery image {output_uuid} is no longer stored here.") from None
     return f"output:{output_uuid}"
 
@@ -184,7 +183,8 @@ def _image_file(reference: str, uploads: dict, job_form):
         return job_form.cleaned_data["image"]
     if kind == "upload":
         return uploads[key]
-    return ContentFile(archive.media_path(Output.objects.get(uuid=key).file).read_bytes())
+    with default_storage.open(Output.objects.get(uuid=key).file, "rb") as stored:
+        return ContentFile(stored.read())
 
 
 def preview(batch: Batch) -> Preview:
@@ -261,7 +261,7 @@ def discard(batch: Batch) -> bool:
             return False
         draft.delete()
     for path in {row["input_file"] for row in draft.rows if row.get("input_file")}:
-        FileSystemStorage(location=settings.MEDIA_ROOT).delete(path)
+        default_storage.delete(path)
     return True
 
 

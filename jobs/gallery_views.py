@@ -4,7 +4,10 @@ Media are never under a public URL: every file goes through `media` / `thumbnail
 output up by UUID and let only members of its workspace in (anyone else gets a 404, as if it did not
 exist). The grid and its bulk actions work in the current workspace. Files are
 content-addressed and never change, so they are cached as immutable with their sha256 as ETag, and
-served in byte ranges so browsers can seek in videos and audio.
+served in byte ranges so browsers can seek in videos and audio. They are read from the media storage
+(`default_storage`); with an object store and MEDIA_SERVE_BY_REDIRECT, these two pages answer the same
+access check with a redirect to a short-lived signed URL instead of relaying the bytes (the API's file
+operation always relays them: its contract has no redirect).
 
 The gallery pages by keyset on (created_at, id), newest first: a deep page costs the same as the
 first, and new outputs arriving meanwhile do not shift the pages already shown.
@@ -14,6 +17,7 @@ the message may quote the request's values, so it goes through the template's au
 into a response body.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseBadRequest
@@ -23,13 +27,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from jobs import archive, history, selectors
+from jobs import history, selectors
 from jobs.forms import BadCursor, GalleryFilters, cursor_for, parse_cursor
 from jobs.models import ArchiveState, Output, model_label
 from jobs.permissions import output_for, require_delete_right
 from jobs.views import without_batch
 from jobs.zips import NothingToZip, zip_response
-from netmind_console.core.file_responses import serve_file
+from netmind_console.core.file_responses import redirect_to_stored, serve_file
 from netmind_console.core.ids import parse_uuid
 from netmind_console.workspaces import access
 from netmind_console.workspaces.roles import Role
@@ -165,20 +169,24 @@ def _bulk_error(request, message):
 @login_required
 @require_safe
 def media(request, uuid):
-    return archived_file(request, output_for(request, uuid))
+    output = output_for(request, uuid)
+    if settings.MEDIA_SERVE_BY_REDIRECT and output.archive_state == ArchiveState.ARCHIVED:
+        return redirect_to_stored(output.file)
+    return archived_file(request, output)
 
 
 def archived_file(request, output):
-    """The output's local copy (for the API too), whole or one range; 404 while it has none."""
+    """The output's stored copy (for the API too), whole or one range; 404 while it has none."""
     if output.archive_state != ArchiveState.ARCHIVED:
         raise Http404("This output has no local copy yet.")
-    return serve_file(request, archive.media_path(output.file), output.content_type, etag=output.sha256)
+    return serve_file(request, output.file, output.content_type, etag=output.sha256)
 
 
 @login_required
 @require_safe
 def thumbnail(request, uuid):
     output = output_for(request, uuid)
+    if settings.MEDIA_SERVE_BY_REDIRECT:
+        return redirect_to_stored(output.thumbnail)
     suffix = output.thumbnail[output.thumbnail.rfind(".") :]
-    return serve_file(request, archive.media_path(output.thumbnail), THUMBNAIL_TYPES.get(suffix, ""),
-                      etag=f"{output.sha256}-thumbnail")
+    return serve_file(request, output.thumbnail, THUMBNAIL_TYPES.get(suffix, ""), etag=f"{output.sha256}-thumbnail")

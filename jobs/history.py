@@ -4,8 +4,7 @@ importing the generations and Haiper jobs an account already has at the provider
 Deleting what a teammate submitted writes an audit row (README: Audit log) in the deleting transaction.
 """
 
-from django.conf import settings
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
@@ -39,7 +38,7 @@ def delete_job(job: Job, *, actor, request=None) -> str:
     outputs = list(job.outputs.all())
     archive.delete_output_files(outputs)
     if job.input_file and not Job.objects.filter(input_file=job.input_file).exclude(pk=job.pk).exists():
-        FileSystemStorage(location=settings.MEDIA_ROOT).delete(job.input_file)  # a batch's jobs share theirs
+        default_storage.delete(job.input_file)  # a batch's jobs share theirs
     with transaction.atomic():
         if job.owner_id != actor.pk:
             audit.record(job.workspace, actor, "job.deleted", f"{job.model_label} job {job.uuid}",

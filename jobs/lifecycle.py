@@ -5,16 +5,22 @@ Every change is a conditional update (`filter(pk, state__in=old).update(state=ne
 in one transaction, because django-q2 delivers a task at least once and two workers may hold the same id.
 """
 
+import logging
+from pathlib import Path
+
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from jobs import webhooks
+from jobs import storage, webhooks
 from jobs.adapters import RemoteSnapshot
-from jobs.models import IN_FLIGHT_STATES, TERMINAL_STATES, Job, JobEvent, JobState, Output
+from jobs.models import IN_FLIGHT_STATES, TERMINAL_STATES, ArchiveState, Job, JobEvent, JobState, Output
 from netmind_console.core.queue import enqueue
 from netmind_console.core.state_changes import change_with_event
 
+log = logging.getLogger(__name__)
+
+NOT_STAGED = "The result could not be moved into the media storage (the worker's log says why)."
 # Sends, plus unexpected errors (bugs, unforeseen faults) while syncing or reconciling: past this the job fails
 # with the reason, instead of cycling through the sweep forever.
 MAX_SUBMIT_ATTEMPTS = 8
@@ -97,17 +103,43 @@ def apply_snapshot(job: Job, snapshot: RemoteSnapshot):
     if state in (JobState.QUEUED, JobState.RUNNING):
         transition(job, _FORWARD[state], state, f"Provider says {snapshot.raw_status}", waiting_reason="")
     elif state == JobState.SUCCEEDED:
-        with transaction.atomic():
-            if transition(job, _ANY_ACTIVE, JobState.SUCCEEDED, f"Provider says {snapshot.raw_status}",
-                          waiting_reason=""):
-                record_outputs(job, snapshot)
+        _succeed(job, snapshot)
     elif state in (JobState.FAILED, JobState.CANCELLED):
         message = snapshot.failure_message or f"The provider reports the job {snapshot.raw_status}."
         transition(job, _ANY_ACTIVE, state, message, error_message=message, waiting_reason="")
 
 
-def record_outputs(job: Job, snapshot: RemoteSnapshot):
-    """One Output row per announced result, each archived by a task once the rows are committed."""
+def _succeed(job: Job, snapshot: RemoteSnapshot):
+    # Inline results go into the storage before the transaction: an upload must not hold the database's lock.
+    incoming = _stage_inline_results(job, snapshot)
+    committed = set()
+    try:
+        with transaction.atomic():
+            moved = transition(job, _ANY_ACTIVE, JobState.SUCCEEDED, f"Provider says {snapshot.raw_status}",
+                               waiting_reason="")
+            taken = record_outputs(job, snapshot, incoming) if moved else set()
+        committed = taken
+    finally:  # copies no task took: recorded by an earlier sync, or the transaction failed
+        storage.delete_names(set(incoming.values()) - committed)
+
+
+def _stage_inline_results(job: Job, snapshot: RemoteSnapshot) -> dict[int, str]:
+    """Move each inline result (Apinfer: decoded onto this host's disk) into the storage under `incoming/`, so the
+    task archiving it may run on any host; {position: storage name}. A result that cannot be moved is left out."""
+    incoming = {}
+    for position, out in enumerate(snapshot.outputs):
+        if out.local_path:
+            try:
+                incoming[position] = storage.store_incoming(Path(out.local_path))
+            except Exception:  # the storage refused it: the output records the failure
+                log.exception("Job %s: result %s could not be moved into the media storage", job.pk, position)
+    return incoming
+
+
+def record_outputs(job: Job, snapshot: RemoteSnapshot, incoming: dict[int, str]) -> set[str]:
+    """One Output row per announced result, each archived by a task once the rows are committed; returns the
+    `incoming` names handed to a task."""
+    taken = set()
     for position, out in enumerate(snapshot.outputs):
         output, created = Output.objects.get_or_create(
             job=job, position=position,
@@ -115,7 +147,11 @@ def record_outputs(job: Job, snapshot: RemoteSnapshot):
                       "remote_url": out.url, "remote_thumbnail_url": out.thumbnail_url, "model_key": job.model_key,
                       "provider": job.provider, "created_at": job.finished_at or timezone.now()},
         )
-        if created and out.local_path:
-            enqueue("jobs.tasks.ingest_output", output.pk, str(out.local_path))
+        if created and position in incoming:
+            enqueue("jobs.tasks.ingest_output", output.pk, incoming[position])
+            taken.add(incoming[position])
+        elif created and out.local_path:
+            Output.objects.filter(pk=output.pk).update(archive_state=ArchiveState.FAILED, archive_error=NOT_STAGED)
         elif created:
             enqueue("jobs.tasks.archive_output", output.pk)
+    return taken

@@ -3,9 +3,8 @@
 import logging
 from pathlib import Path
 
-from django.conf import settings
-
 from jobs.models import Job
+from jobs.storage import staging_dir
 from netmind_console.accounts.crypto import UndecryptableToken
 from netmind_console.accounts.services import client_for_account
 from netmind_console.clients import errors
@@ -44,7 +43,8 @@ def words_for(job: Job, error: errors.ProviderError) -> str:
 
 
 def incoming_dir() -> Path:
-    """Where results that arrive inline (Apinfer) are written before they are archived."""
-    path = Path(settings.MEDIA_ROOT) / "incoming"
+    """Where the client writes results that arrive inline (Apinfer): this host's disk, until lifecycle.py moves
+    them into the media storage."""
+    path = staging_dir() / "incoming"
     path.mkdir(parents=True, exist_ok=True)
     return path

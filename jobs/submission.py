@@ -4,8 +4,7 @@ Only the worker that claims a pending row sends it; whatever goes wrong on the w
 an `unknown` state to reconcile (the request may have left), or a failure a person can read.
 """
 
-from django.conf import settings
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from PIL import Image
@@ -91,7 +90,7 @@ def replayable(values: dict) -> dict:
 
 
 def store_input(stem: str, upload) -> str:
-    """Save a first frame as `<stem>.<its type>` under MEDIA_ROOT; the path saved.
+    """Save a first frame as `<stem>.<its type>` in the media storage; the name saved.
 
     The form has checked the image already; bytes of no type listed here are refused again (Pillow's
     UnidentifiedImageError) inside the transaction that saves the job, so no row is left behind."""
@@ -99,8 +98,7 @@ def store_input(stem: str, upload) -> str:
     with Image.open(upload, formats=list(INPUT_SUFFIXES)) as image:
         suffix = INPUT_SUFFIXES[image.format]
     upload.seek(0)
-    storage = FileSystemStorage(location=settings.MEDIA_ROOT)
-    return storage.save(f"{stem}{suffix}", upload)
+    return default_storage.save(f"{stem}{suffix}", upload)
 
 
 def submit_job(job_id: int):

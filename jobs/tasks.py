@@ -33,8 +33,8 @@ def archive_output(output_id):
     archive.archive_output(output_id)
 
 
-def ingest_output(output_id, local_path):
-    archive.ingest_local_file(output_id, local_path)
+def ingest_output(output_id, incoming_name):
+    archive.ingest_incoming(output_id, incoming_name)
 
 
 def deliver_webhook(delivery_id):

@@ -3,25 +3,25 @@
 Images are scaled with Pillow; videos give a poster frame via ffmpeg (imageio-ffmpeg's binary;
 there is no ffprobe, so duration and size come from `ffmpeg -i`'s banner); audio gets a waveform
 drawn from its samples. Thumbnails are content-addressed like the files they stand for
-(`thumbs/ab/cd/<sha256>.<ext>`), so outputs sharing bytes share one thumbnail too.
+(`thumbs/ab/cd/<sha256>.<ext>`), so outputs sharing bytes share one thumbnail too. Everything goes through the
+media storage: images are read from it, ffmpeg gets a local copy (storage.local_copy), thumbnails are saved to it.
 Callers treat any exception here as "no thumbnail": it never fails an archive.
 """
 
 import array
 import io
-import os
 import re
 import subprocess
 import sys
-import tempfile
 import wave
 from pathlib import Path
 
 import imageio_ffmpeg
-from django.conf import settings
+from django.core.files.storage import default_storage
 from PIL import Image, ImageDraw, ImageOps
 
 from jobs.models import Output
+from jobs.storage import TempFile, local_copy
 
 THUMB_SIDE = 400
 WAVEFORM_SIZE = (THUMB_SIDE, 120)
@@ -41,8 +41,12 @@ def make_thumbnail(output: Output) -> None:
     """Create the output's thumbnail and fill in width, height and duration where they apply."""
     if _reuse_from_twin(output):
         return
-    source = Path(settings.MEDIA_ROOT) / output.file
-    facts = {"image": _image_thumbnail, "video": _video_thumbnail, "audio": _audio_thumbnail}[output.kind](source)
+    if output.kind == "image":
+        with default_storage.open(output.file, "rb") as source:
+            facts = _image_thumbnail(source)
+    else:
+        with local_copy(output.file) as source:  # ffmpeg reads a path
+            facts = {"video": _video_thumbnail, "audio": _audio_thumbnail}[output.kind](source)
     image, ext = facts.pop("thumbnail")
     output.thumbnail = _store(image, output.sha256, ext)
     for name, value in facts.items():
@@ -59,7 +63,7 @@ def _reuse_from_twin(output: Output) -> bool:
         .only("thumbnail", "width", "height", "duration_seconds")
         .first()
     )
-    if twin is None or not (Path(settings.MEDIA_ROOT) / twin.thumbnail).is_file():
+    if twin is None or not default_storage.exists(twin.thumbnail):
         return False
     output.thumbnail, output.width, output.height = twin.thumbnail, twin.width, twin.height
     output.duration_seconds = twin.duration_seconds
@@ -68,19 +72,12 @@ def _reuse_from_twin(output: Output) -> bool:
 
 
 def _store(image: Image.Image, sha256: str, ext: str) -> str:
-    relative = f"thumbs/{sha256[:2]}/{sha256[2:4]}/{sha256}.{ext}"
-    final = Path(settings.MEDIA_ROOT) / relative
     buffer = io.BytesIO()
     image.save(buffer, format="WEBP" if ext == "webp" else "PNG", quality=80)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    # Written beside its final name and renamed, so a reader never sees half a thumbnail.
-    with tempfile.NamedTemporaryFile(dir=final.parent, prefix=".thumb-", delete=False) as temp:
-        temp.write(buffer.getvalue())
-    try:
-        os.replace(temp.name, final)
-    finally:
-        Path(temp.name).unlink(missing_ok=True)
-    return relative
+    # Staged like an archived file, so a local storage renames it into place: a reader never sees half of it.
+    with TempFile() as staged:
+        staged.write(buffer.getvalue())
+        return staged.store_as(f"thumbs/{sha256[:2]}/{sha256[2:4]}/{sha256}.{ext}")
 
 
 def _scaled(image: Image.Image) -> Image.Image:
@@ -90,7 +87,7 @@ def _scaled(image: Image.Image) -> Image.Image:
     return image
 
 
-def _image_thumbnail(source: Path) -> dict:
+def _image_thumbnail(source) -> dict:
     with Image.open(source) as image:
         width, height = image.size
         image.draft("RGB", (THUMB_SIDE * 2, THUMB_SIDE * 2))  # JPEG decodes at a reduced scale: much faster

@@ -1,20 +1,22 @@
 """Downloading outputs as one ZIP, streamed: nothing beyond one chunk of a file is held in memory.
 
 The gallery's selection and a batch (batch_zip.py, which adds a manifest) both name their entries and hand
-them to `download`; the streaming is written here once.
+them to `download`; the streaming is written here once. Files are read from the media storage by name
+(`default_storage`), in chunks, wherever it keeps them.
 """
 
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
+from pathlib import PurePosixPath
 
+from django.core.files.storage import default_storage
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from jobs import archive
 from jobs.models import ArchiveState
+from netmind_console.core.file_responses import is_stored
 
 FILE_CHUNK_BYTES = 64 * 1024
 
@@ -25,11 +27,11 @@ class NothingToZip(Exception):
 
 @dataclass(frozen=True)
 class Entry:
-    """One file of the ZIP: a local file copied in chunks, or a few bytes made for it (a manifest)."""
+    """One file of the ZIP: a stored file (by its storage name) copied in chunks, or a few bytes made for it."""
 
     name: str
     at: datetime
-    path: Path | None = None
+    stored: str = ""
     data: bytes = b""
 
 
@@ -52,19 +54,23 @@ class _ZipSink:
         return data
 
 
-def local_file(output) -> Path | None:
-    """The output's archived file, if it is on disk."""
-    path = archive.media_path(output.file) if output.archive_state == ArchiveState.ARCHIVED else None
-    return path if path and path.is_file() else None
+def stored_file(output) -> str:
+    """The storage name of the output's archived file, if the storage has it; else ""."""
+    archived = output.archive_state == ArchiveState.ARCHIVED
+    return output.file if archived and is_stored(default_storage, output.file) else ""
+
+
+def suffix(name: str) -> str:
+    return PurePosixPath(name).suffix
 
 
 def _gallery_entries(outputs) -> list[Entry]:
     entries = []
     for output in outputs:
-        if path := local_file(output):
+        if stored := stored_file(output):
             model = slugify(output.model_key.replace("/", "-"))[:40]
             stem = f"{output.created_at:%Y%m%d-%H%M%S}-{model}-{output.uuid.hex[:8]}"
-            entries.append(Entry(f"{stem}{path.suffix}", output.created_at, path=path))
+            entries.append(Entry(f"{stem}{suffix(stored)}", output.created_at, stored=stored))
     return entries
 
 
@@ -75,12 +81,12 @@ def _zip_stream(entries: list[Entry]):
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED) as bundle:
         for entry in entries:
             info = zipfile.ZipInfo(entry.name, date_time=entry.at.timetuple()[:6])
-            if entry.path is None:
+            if not entry.stored:
                 bundle.writestr(info, entry.data)
                 yield sink.drain()
                 continue
-            info.file_size = entry.path.stat().st_size  # lets zipfile choose ZIP64 up front for big files
-            with entry.path.open("rb") as source, bundle.open(info, "w") as target:
+            info.file_size = default_storage.size(entry.stored)  # lets zipfile choose ZIP64 up front for big files
+            with default_storage.open(entry.stored, "rb") as source, bundle.open(info, "w") as target:
                 while chunk := source.read(FILE_CHUNK_BYTES):
                     target.write(chunk)
                     yield sink.drain()
@@ -96,7 +102,7 @@ def download(entries: list[Entry], filename: str) -> StreamingHttpResponse:
 
 
 def zip_response(outputs):
-    """The outputs' local files as a ZIP download; NothingToZip when none has a local copy yet."""
+    """The outputs' stored files as a ZIP download; NothingToZip when none has a stored copy yet."""
     entries = _gallery_entries(outputs)
     if not entries:
         raise NothingToZip("None of the selected outputs has a local copy to download yet.")

@@ -1,13 +1,15 @@
 """Serving a private file over HTTP: conditional requests (ETag) and one byte range, so browsers can seek
 in videos and audio without downloading them whole.
 
-Generic infrastructure: the caller decides who may see which file and resolves it to a path.
+Generic infrastructure: the caller decides who may see which file and names it in a storage (Django's storage
+API: local disk, a shared volume or an object store alike). Nothing here builds a path.
 """
 
 import re
-from pathlib import Path
 
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified, HttpResponseRedirect
 from django.utils.http import parse_etags
 
 FILE_CHUNK_BYTES = 64 * 1024
@@ -59,15 +61,15 @@ def requested_range(header: str, size: int):
     return int(first), min(int(last), size - 1) if last else size - 1
 
 
-def serve_file(request, path: Path | None, content_type: str, etag: str):
-    """The file at `path`, which never changes (cached as immutable, `etag` its version), whole or one range."""
-    if path is None or not path.is_file():
-        raise Http404("The file is not in the archive.")
+def serve_file(request, name: str, content_type: str, etag: str, storage=None):
+    """The stored file `name` (in `storage`, by default the media storage), which never changes (cached as immutable,
+    `etag` its version), whole or one range."""
+    storage = _holding(storage or default_storage, name)
     quoted_etag = f'"{etag}"'
     headers = {"ETag": quoted_etag, "Cache-Control": IMMUTABLE, "Accept-Ranges": "bytes"}
     if _none_match(request.headers.get("If-None-Match", ""), quoted_etag):
         return with_headers(HttpResponseNotModified(), headers)
-    size = path.stat().st_size
+    size = storage.size(name)
     # If-Range: the client's partial copy is of another version; send it all, not a piece.
     if_range = request.headers.get("If-Range")
     range_header = request.headers.get("Range", "") if if_range in (None, quoted_etag) else ""
@@ -77,13 +79,37 @@ def serve_file(request, path: Path | None, content_type: str, etag: str):
         return with_headers(HttpResponse(status=416), {**headers, "Content-Range": f"bytes */{size}"})
     content_type = content_type or "application/octet-stream"
     if byte_range is None:
-        response = FileResponse(path.open("rb"), content_type=content_type)
+        response = FileResponse(storage.open(name, "rb"), content_type=content_type)
+        headers["Content-Length"] = str(size)
     else:
         first, last = byte_range
-        response = FileResponse(RangeReader(path.open("rb"), first, last - first + 1), status=206, content_type=content_type)
+        response = FileResponse(RangeReader(storage.open(name, "rb"), first, last - first + 1), status=206,
+                                content_type=content_type)
         headers.update({"Content-Range": f"bytes {first}-{last}/{size}", "Content-Length": str(last - first + 1)})
     response.block_size = FILE_CHUNK_BYTES
     return with_headers(response, headers)
+
+
+def redirect_to_stored(name: str, storage=None):
+    """A redirect to the storage's own URL for `name` (a short-lived signed one for an object store), once the caller
+    has checked who asks: never cached, as the URL expires and another user must not get it from a cache."""
+    storage = _holding(storage or default_storage, name)
+    return with_headers(HttpResponseRedirect(storage.url(name)), {"Cache-Control": "private, no-store"})
+
+
+def _holding(storage, name: str):
+    """`storage`, if it holds `name`; else the 404 a missing file gets."""
+    if not is_stored(storage, name):
+        raise Http404("The file is not in the archive.")
+    return storage
+
+
+def is_stored(storage, name: str) -> bool:
+    """Whether `name` is a file in `storage`; a name that would leave the storage's root is none."""
+    try:
+        return bool(name) and storage.exists(name)
+    except SuspiciousFileOperation:
+        return False
 
 
 def _none_match(header: str, quoted_etag: str) -> bool:

@@ -6,6 +6,8 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
@@ -240,42 +242,58 @@ def test_the_sweep_retries_a_leased_output_whose_task_was_lost(owner, enqueued):
     assert archive.sweep_archives(now=timezone.now() + archive.SWEEP_LEASE + timedelta(seconds=1)) == [lost.pk]
 
 
-# --- local files ------------------------------------------------------------------------------------
+# --- results already in the storage (Apinfer's, staged under incoming/ by lifecycle.py) -------------------
 
 
-def test_a_local_result_file_is_moved_into_the_archive(owner, media_root, tmp_path):
-    source = tmp_path / "decoded.png"
-    source.write_bytes(png_bytes())
+def incoming(content: bytes, suffix=".png") -> str:
+    return default_storage.save(f"incoming/decoded{suffix}", ContentFile(content))
+
+
+def test_an_incoming_result_is_moved_into_the_archive(owner, media_root):
+    name = incoming(png_bytes())
     output = make_output(make_job(owner, provider="apinfer"))
 
-    assert archive.ingest_local_file(output.pk, source) == ArchiveState.ARCHIVED
+    assert archive.ingest_incoming(output.pk, name) == ArchiveState.ARCHIVED
 
     output.refresh_from_db()
     assert (media_root / output.file).read_bytes() == png_bytes()
     assert output.sha256 == hashlib.sha256(png_bytes()).hexdigest()
-    assert not source.exists()
+    assert not (media_root / name).exists()
 
 
-def test_a_local_file_of_the_wrong_kind_fails_and_is_removed(owner, media_root, tmp_path):
-    source = tmp_path / "decoded.mp4"
-    source.write_bytes(png_bytes())
+def test_an_incoming_file_of_the_wrong_kind_fails_and_is_removed(owner, media_root):
+    name = incoming(png_bytes(), suffix=".mp4")
     output = make_output(make_job(owner, provider="apinfer"), kind="video")
 
-    assert archive.ingest_local_file(output.pk, source) == ArchiveState.FAILED
+    assert archive.ingest_incoming(output.pk, name) == ArchiveState.FAILED
 
     assert_refused(archived(output), media_root, "not a supported video")
-    assert not source.exists()
 
 
-def test_a_local_file_over_the_cap_is_refused(owner, media_root, tmp_path, settings):
+def test_an_incoming_file_over_the_cap_is_refused(owner, media_root, settings):
     settings.MEDIA_MAX_BYTES = 100
-    source = tmp_path / "decoded.png"
-    source.write_bytes(png_bytes() + b"\0" * 200)
+    name = incoming(png_bytes() + b"\0" * 200)
     output = make_output(make_job(owner, provider="apinfer"))
 
-    archive.ingest_local_file(output.pk, source)
+    archive.ingest_incoming(output.pk, name)
 
     assert_refused(archived(output), media_root, "MEDIA_MAX_BYTES")
+
+
+def test_an_ingest_task_queued_before_the_upgrade_with_a_path_under_media_root_still_archives(owner, media_root):
+    name = incoming(png_bytes())
+    output = make_output(make_job(owner, provider="apinfer"))
+
+    assert archive.ingest_incoming(output.pk, str(media_root / name)) == ArchiveState.ARCHIVED
+    assert not (media_root / name).exists()
+
+
+def test_an_incoming_file_that_is_gone_fails_with_a_reason(owner, media_root):
+    output = make_output(make_job(owner, provider="apinfer"))
+
+    assert archive.ingest_incoming(output.pk, "incoming/never-staged.png") == ArchiveState.FAILED
+
+    assert_refused(archived(output), media_root, "Could not store the result file")
 
 
 # --- storage and deletion ---------------------------------------------------------------------------

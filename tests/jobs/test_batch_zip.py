@@ -6,9 +6,9 @@ import json
 import zipfile
 
 import pytest
+from django.core.files.storage import default_storage
 from django.test import Client
 
-from jobs import archive
 from jobs.models import Job, JobState
 from netmind_console.core import queue
 from netmind_console.workspaces.roles import Role
@@ -48,7 +48,7 @@ def test_the_zip_holds_every_output_and_a_manifest_line_for_each_naming_its_job(
             str(job.batch_row), job.prompt, str(job.seed), "succeeded", "")
         assert json.loads(line["parameters"]) == {"width": 512, "height": 1024, "negative_prompt": ""}
         assert line["file name"] == f"row-{job.batch_row:04d}-seed-{job.seed}-{job.uuid.hex[:8]}-0.png"
-        assert bundle.read(line["file name"]) == archive.media_path(output.file).read_bytes()
+        assert bundle.read(line["file name"]) == default_storage.open(output.file).read()
     assert [line["row"] for line in lines] == ["1", "1", "2", "2"]
     assert sorted(bundle.namelist()) == sorted(["manifest.csv", *[line["file name"] for line in lines]])
 

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from jobs.models import Job
@@ -20,7 +21,10 @@ def test_submit_prints_the_new_jobs_uuid_and_jobs_lists_it_with_its_output(owner
     call_command("jobs", user="alice", json=True)
     listed = json.loads(capsys.readouterr().out)
     assert listed[0]["uuid"] == uuid and listed[0]["state"] == "succeeded"
-    assert listed[0]["outputs"][0]["archive_state"] == "archived" and listed[0]["outputs"][0]["path"].endswith(".wav")
+    output = listed[0]["outputs"][0]
+    assert output["archive_state"] == "archived" and output["file"].startswith("objects/")
+    assert output["file"].endswith(".wav")
+    assert output["path"] == str(settings.MEDIA_ROOT / output["file"])  # on this host's disk: the default storage
 
 
 def test_submit_names_the_field_that_is_wrong_and_saves_nothing(owner):

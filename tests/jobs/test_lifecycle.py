@@ -3,15 +3,18 @@
 from datetime import timedelta
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from jobs import catalogue, history, lifecycle, slots, submission, sweeps, sync
 from jobs.adapters import ADAPTERS
-from jobs.models import Job, JobEvent, JobState
+from jobs.models import ArchiveState, Job, JobEvent, JobState
 from jobs.slots import STALE_CLAIM
 from netmind_console.accounts.services import client_for_account
 from netmind_console.core import queue
 from tests.fixtures.console import account_of, point_console_at, wait_until_final, with_cap
+from tests.jobs.gallery_fixtures import media_files, png_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,7 +24,33 @@ def new_job(user, key="Qwen/Qwen-Image", prompt="a quiet harbour"):
     values = {f.name: f.default for f in spec.fields}
     account = account_of(user, spec.provider)
     values.update(prompt=prompt, account=account)
+    if spec.needs_image:
+        values["image"] = ContentFile(png_bytes(), name="first-frame.png")
     return submission.create_job(user, account.workspace, spec, values)
+
+
+@pytest.mark.parametrize("key, facts", [
+    ("Qwen/Qwen-Image", ["width", "height"]),
+    ("hunyuanvideo-community/HunyuanVideo", ["width", "height", "duration_seconds"]),
+    ("hkchengrex/MMAudio", ["duration_seconds"]),
+    ("apinfer/qwen-image", ["width", "height"]),  # inline: decoded on this host, staged into the storage
+    ("apinfer/wan2.2", ["width", "height", "duration_seconds"]),  # inline, and an uploaded first frame
+])
+def test_every_kind_of_result_lands_in_the_storage_that_storages_configures_and_nothing_under_media_root(
+        owner, settings, tmp_path, key, facts):
+    settings.VAR_DIR = tmp_path / "var"  # this host's staging
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
+
+    job = wait_until_final(new_job(owner, key))
+
+    assert job.state == JobState.SUCCEEDED, job.error_message
+    outputs = list(job.outputs.all())
+    assert outputs and all(o.archive_state == ArchiveState.ARCHIVED for o in outputs), outputs[0].archive_error
+    assert all(default_storage.exists(o.file) and default_storage.exists(o.thumbnail) for o in outputs)
+    assert all(getattr(o, fact) for o in outputs for fact in facts)
+    assert not job.input_file or default_storage.exists(job.input_file)
+    assert media_files(settings.MEDIA_ROOT) == [] and media_files(settings.VAR_DIR) == []
+    assert job.provider != "apinfer" or default_storage.listdir("incoming")[1] == []  # staged copies removed
 
 
 def test_a_create_that_times_out_after_reaching_the_provider_is_adopted_not_sent_twice(owner, settings,

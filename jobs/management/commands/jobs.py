@@ -1,10 +1,10 @@
 import argparse
 import json
 
-from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from jobs.models import Job, name_of
+from jobs.storage import local_path
 from netmind_console.core.commands import name_text, user_named
 from netmind_console.workspaces.commands import add_workspace_option, workspace_for
 from netmind_console.workspaces.roles import Role
@@ -14,7 +14,7 @@ MAX_LIMIT = 100_000  # a query's LIMIT must fit the database's integer; nobody r
 
 class Command(BaseCommand):
     help = ("List the jobs of a workspace the user belongs to, a teammate's included: uuid, model, state, who "
-            "submitted it, remote id, error and outputs (local path, archive state).")
+            "submitted it, remote id, error and outputs (storage name, local path, archive state).")
 
     def add_arguments(self, parser):
         parser.add_argument("--user", required=True, type=name_text)
@@ -33,7 +33,8 @@ class Command(BaseCommand):
             self.stdout.write(f"{row['uuid']}  {row['state']:<10} {row['model']:<40} {row['submitted_by']:<16}"
                               f" {row['remote_id'] or '-'}  {row['error'] or ''}")
             for output in row["outputs"]:
-                self.stdout.write(f"    {output['kind']:<6} {output['archive_state']:<9} {output['path'] or '-'}")
+                where = output["path"] or output["file"] or "-"
+                self.stdout.write(f"    {output['kind']:<6} {output['archive_state']:<9} {where}")
 
 
 def limit_option(text: str) -> int:
@@ -52,6 +53,12 @@ def _row(job):
         "uuid": str(job.uuid), "model": job.model_key, "state": job.state,
         "submitted_by": name_of(job.owner), "remote_id": job.remote_id,
         "error": job.error_message, "created_at": job.created_at.isoformat(),
-        "outputs": [{"kind": o.kind, "archive_state": o.archive_state,
-                     "path": str(settings.MEDIA_ROOT / o.file) if o.file else None} for o in job.outputs.all()],
+        "outputs": [_output(output) for output in job.outputs.all()],
     }
+
+
+def _output(output):
+    """`file` is its name in the media storage; `path` where that is on this host's disk (null for an object store)."""
+    path = local_path(output.file) if output.file else None
+    return {"kind": output.kind, "archive_state": output.archive_state, "file": output.file or None,
+            "path": str(path) if path else None}
