@@ -1,5 +1,6 @@
 """Typed readers for environment variables that fail loudly, naming the variable."""
 
+import json
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -72,3 +73,19 @@ def env_hosts(name, default=()):
         if not valid:
             raise ImproperlyConfigured(f"Environment variable {name} must list host or host:port entries, not {host!r}.")
     return hosts
+
+
+def env_json_object(name):
+    """A JSON object ({} when unset). The message names the error's place, never the value: it may hold secrets."""
+    value = _raw(name, None)
+    if not value:
+        return {}
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError as error:
+        raise ImproperlyConfigured(f"Environment variable {name} is not valid JSON: {error.msg} at character "
+                                   f"{error.pos}.") from None
+    if not isinstance(parsed, dict):
+        raise ImproperlyConfigured(f"Environment variable {name} must be a JSON object ({{...}}), "
+                                   f"not a {type(parsed).__name__}.")
+    return parsed

@@ -12,7 +12,7 @@ from cryptography.fernet import Fernet
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from netmind_console.env import env_bool, env_hosts, env_int, env_list, env_str, env_url
+from netmind_console.env import env_bool, env_hosts, env_int, env_json_object, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CONSOLE_VAR_DIR", str(BASE_DIR / "var")))
@@ -215,8 +215,21 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Media: every byte goes through this one storage (django.core.files.storage.default_storage). Local disk under
+# MEDIA_ROOT by default; a shared volume is the same backend with MEDIA_ROOT on it, an object store is, for instance,
+# MEDIA_STORAGE_BACKEND=storages.backends.s3.S3Storage (the `s3` extra) with its options as JSON (README Deployment).
+MEDIA_STORAGE_BACKEND = env_str("MEDIA_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")
+MEDIA_STORAGE_OPTIONS = env_json_object("MEDIA_STORAGE_OPTIONS")
+# An object store can hand the bytes out itself: after its access check the media view redirects to the storage's
+# URL (a short-lived pre-signed one with S3Storage: `querystring_expire`). Local disk has no such URL.
+MEDIA_SERVE_BY_REDIRECT = env_bool("MEDIA_SERVE_BY_REDIRECT", False)
+if MEDIA_SERVE_BY_REDIRECT and MEDIA_STORAGE_BACKEND == "django.core.files.storage.FileSystemStorage":
+    raise ImproperlyConfigured("MEDIA_SERVE_BY_REDIRECT needs an object store (MEDIA_STORAGE_BACKEND): files on "
+                               "local disk have no URL of their own and are served by the console.")
+# The origins those URLs point at (e.g. https://console-media.s3.example.com): pages may load media from them.
+MEDIA_REDIRECT_ORIGINS = env_list("MEDIA_REDIRECT_ORIGINS")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": MEDIA_STORAGE_BACKEND, "OPTIONS": MEDIA_STORAGE_OPTIONS},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
@@ -281,8 +294,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],
         "style-src": [SELF],
-        "img-src": [SELF, "data:", "blob:"],
-        "media-src": [SELF, "blob:"],
+        "img-src": [SELF, "data:", "blob:", *MEDIA_REDIRECT_ORIGINS],
+        "media-src": [SELF, "blob:", *MEDIA_REDIRECT_ORIGINS],
         "connect-src": [SELF],
         "frame-ancestors": [NONE],
         "form-action": [SELF],
