@@ -3,6 +3,7 @@ import uuid as uuidlib
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -17,6 +18,7 @@ from jobs.models import ArchiveState, Job
 from jobs.permissions import deletable_job, job_for
 from netmind_console.accounts.models import Provider, ProviderAccount
 from netmind_console.clients.errors import ProviderError
+from netmind_console.core import media_markers
 from netmind_console.core.forms import submitted
 from netmind_console.core.htmx import page_or_partial, polling_fragment
 from netmind_console.core.ids import parse_uuid
@@ -144,7 +146,17 @@ def _detail_context(job):
     # A finished job's files are copied after its final state: the page keeps watching until they are here.
     copying = any(output.archive_state == ArchiveState.PENDING for output in outputs)
     return {"job": job, "spec": catalogue.get(job.model_key), "timeline": selectors.timeline(job),
-            "outputs": outputs, "progress": selectors.progress_percent(job), "watching": job.is_active or copying}
+            "outputs": outputs, "progress": selectors.progress_percent(job), "watching": job.is_active or copying,
+            **_missing_files(outputs)}
+
+
+def _missing_files(outputs) -> dict:
+    """Archived outputs whose file this web server cannot find: the page says why instead of a broken player.
+    One storage call per output, so only here (a job has few), never per gallery tile."""
+    missing = {output.uuid for output in outputs if output.archive_state == ArchiveState.ARCHIVED
+               and not (output.file and default_storage.exists(output.file))}
+    # A worker whose media this server cannot read is the likely keeper of the file (README Deployment).
+    return {"missing_files": missing, "media_not_shared_with": media_markers.unreadable_hosts() if missing else None}
 
 
 @login_required

@@ -6,6 +6,7 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self):
-        from netmind_console.core import schedules
+        from netmind_console.core import media_markers, schedules
 
         schedules.connect()
+        media_markers.connect()

@@ -1,16 +1,14 @@
 """Health of the processes the console depends on, for /healthz and the dashboard."""
 
 import hmac
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
 from netmind_console.clients.health import answers_health_check
-from netmind_console.core.models import WorkerHeartbeat
-
-HEARTBEAT_STALE_AFTER = timedelta(minutes=3)
+from netmind_console.core import media_markers
+from netmind_console.core.models import HEARTBEAT_STALE_AFTER, WorkerHeartbeat
 
 
 def record_heartbeat():
@@ -48,6 +46,13 @@ def sandbox_reachable() -> bool | None:
     return answers_health_check(f"{settings.SANDBOX_URL}/_sandbox/health")
 
 
+def media_shared() -> dict:
+    """Whether this process reads the media markers of every live worker (None: no worker has marked yet), and
+    the hosts of those it cannot read."""
+    hosts = media_markers.unreadable_hosts()
+    return {"media_shared": None if hosts is None else not hosts, "media_not_shared_with": hosts or []}
+
+
 def health() -> dict:
     beat = last_worker_heartbeat()
     worker_ok = beat is not None and timezone.now() - beat < HEARTBEAT_STALE_AFTER
@@ -57,8 +62,10 @@ def health() -> dict:
         "worker": worker_ok,
         "worker_last_heartbeat": beat.isoformat() if beat else None,
         "sandbox": sandbox_reachable(),
+        **media_shared(),
     }
-    report["ok"] = report["database"] and report["broker"] and report["worker"] and report["sandbox"] is not False
+    report["ok"] = (report["database"] and report["broker"] and report["worker"] and report["sandbox"] is not False
+                    and report["media_shared"] is not False)
     return report
 
 

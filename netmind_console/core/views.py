@@ -4,7 +4,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from netmind_console.core import services
+from netmind_console.core import media_markers, services
 from netmind_console.core.registry import page_context
 
 
@@ -20,4 +20,7 @@ def healthz(request):
 @login_required
 @require_safe
 def dashboard(request):
-    return render(request, "core/dashboard.html", page_context("dashboard", request))
+    # Staff can act on it (README Deployment); other members see the job page's word for a file it cannot read.
+    media_not_shared_with = media_markers.unreadable_hosts() if request.user.is_staff else None
+    return render(request, "core/dashboard.html",
+                  {**page_context("dashboard", request), "media_not_shared_with": media_not_shared_with})

@@ -1,13 +1,15 @@
 """/healthz: anyone may ask whether the console is ok; only staff or a monitor holding the health token
-see its parts, such as when the worker last beat."""
+see its parts, such as when the worker last beat, and whether this web server reads the workers' media."""
+
+import socket
 
 import pytest
 
-from netmind_console.core import services
+from netmind_console.core import media_markers, services
 
 pytestmark = pytest.mark.django_db
 TOKEN = "health-Kq93mZx1"
-PARTS = {"database", "broker", "worker", "worker_last_heartbeat", "sandbox"}
+PARTS = {"database", "broker", "worker", "worker_last_heartbeat", "sandbox", "media_shared", "media_not_shared_with"}
 
 
 @pytest.fixture
@@ -61,3 +63,37 @@ def test_a_wrong_or_malformed_token_sees_only_ok(client, console_setup, header):
 def test_with_no_token_configured_no_bearer_value_shows_the_parts(client, settings, console_setup):
     settings.CONSOLE_HEALTH_TOKEN = ""
     assert client.get("/healthz", HTTP_AUTHORIZATION="Bearer ").json() == {"ok": False}
+
+
+@pytest.fixture
+def a_worker_marked(settings, tmp_path, fresh_marker_process):
+    """A worker process started with MEDIA_ROOT on its host's disk, and left its marker there."""
+    settings.MEDIA_ROOT = tmp_path / "worker-disk"
+    media_markers.on_worker_start(sender="django_q", proc_name="Process-4f1c")
+    services.record_heartbeat()
+
+
+def test_before_any_worker_marked_media_sharing_is_unknown_and_not_a_failure(client, console_setup):
+    services.record_heartbeat()
+
+    body = client.get("/healthz", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").json()
+
+    assert body["ok"] is True and body["media_shared"] is None and body["media_not_shared_with"] == []
+
+
+def test_a_web_server_reading_the_workers_media_says_it_is_shared(client, console_setup, a_worker_marked):
+    response = client.get("/healthz", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+
+    assert response.status_code == 200 and response.json()["media_shared"] is True
+
+
+def test_a_web_server_on_another_media_root_than_the_worker_is_not_ok_and_names_the_workers_host(
+        client, console_setup, a_worker_marked, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "web-disk"
+
+    response = client.get("/healthz", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+
+    assert response.status_code == 503
+    assert response.json()["media_shared"] is False and response.json()["media_not_shared_with"] == [
+        socket.gethostname()]
+    assert client.get("/healthz").json() == {"ok": False}
