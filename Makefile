@@ -41,7 +41,8 @@ chromium:
 # Then the tests in three passes; the first that fails stops `make test` with its exit code:
 # - the fast tests on PYTEST_WORKERS pytest-xdist workers, each with its own test database, Redis database,
 #   cache directory and sandboxes (tests/fixtures/parallel.py);
-# - the `slow` and `browser` tests one at a time: they start their own processes and wait on them;
+# - the `slow` and `browser` tests one at a time: they start their own processes and wait on them (among them
+#   axe-core on every page at desktop and phone size, tests/browser/test_accessibility.py);
 # - test-postgres, below.
 # The browser tests collect static files themselves, with the test settings pytest provides.
 PYTEST_WORKERS ?= 2

@@ -18,6 +18,8 @@ from netmind_console.workspaces import audit
 # From this share of the monthly budget on, the pages warn; at 1 (all of it) the endpoint is stopped.
 BUDGET_WARNING_SHARE = Decimal("0.8")
 BUDGET_WARNING_PERCENT = int(BUDGET_WARNING_SHARE * 100)
+# The budget notices (budget_notice).
+BUDGET_WARNING, BUDGET_STOPPING, BUDGET_STOPPED = "warning", "stopping", "stopped"
 
 
 def spend_between(events, since: datetime | None, until: datetime) -> Decimal:
@@ -37,8 +39,9 @@ def spend(endpoint: Endpoint, until: datetime | None = None, since: datetime | N
 
 
 def month_bounds(now: datetime) -> tuple[datetime, datetime]:
-    """The calendar month around `now`, in the console's time zone."""
-    local = timezone.localtime(now)
+    """The calendar month around `now`, in the console's time zone (TIME_ZONE), not the reader's: the page and
+    the worker that enforces the budget must agree on when a month starts."""
+    local = timezone.localtime(now, timezone.get_default_timezone())
     start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     days = calendar.monthrange(start.year, start.month)[1]
     return start, start + timedelta(days=days)
@@ -119,6 +122,18 @@ def budget_warned_this_month(endpoint: Endpoint, now: datetime | None = None) ->
 def budget_warning_due(endpoint: Endpoint, share: Decimal | None, now: datetime | None = None) -> bool:
     """Whether the pages warn: the sweep recorded a warning this month, or the share is past the line now."""
     return budget_warned_this_month(endpoint, now) or (share is not None and share >= BUDGET_WARNING_SHARE)
+
+
+def budget_notice(endpoint: Endpoint, share: Decimal | None, now: datetime | None = None) -> str | None:
+    """What the pages say about the budget, in step with the status beside it.
+
+    With the month's budget used up, check_budget stops a running endpoint at the next minute's sweep, and
+    again after every start: BUDGET_STOPPING while it still runs, BUDGET_STOPPED once it does not. Below
+    that, BUDGET_WARNING from BUDGET_WARNING_SHARE on; None otherwise."""
+    if share is not None and share >= 1:
+        running = endpoint.is_billed and (endpoint.target_instances or endpoint.reported_instances)
+        return BUDGET_STOPPING if running else BUDGET_STOPPED
+    return BUDGET_WARNING if budget_warning_due(endpoint, share, now) else None
 
 
 def _budget_key(endpoint: Endpoint, now: datetime):

@@ -85,11 +85,13 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "netmind_console.core.middleware.PagesGZipMiddleware",  # below WhiteNoise: static files are precompressed
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "netmind_console.core.middleware.private_pages_middleware",  # Cache-Control for signed-in pages
+    "netmind_console.core.middleware.user_time_zone_middleware",  # dates in the zone chosen in Settings
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",

@@ -3,7 +3,6 @@
 import datetime
 
 from django import forms
-from django.conf import settings
 from django.utils import timezone
 
 from netmind_console.api.models import ApiKey, Scope
@@ -20,7 +19,7 @@ class ApiKeyForm(forms.Form):
                               help_text="A key never does more than your role allows: a viewer's read and write "
                                         "key is still refused every change.")
     expires = forms.DateField(label="Expires on", required=False, widget=forms.DateInput(attrs={"type": "date"}),
-                              help_text=f"Optional. The key stops working at 00:00 ({settings.TIME_ZONE}) that day.")
+                              help_text="Optional. The key stops working at 00:00 that day, in your time zone (Settings).")
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -6,7 +6,10 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self):
-        from netmind_console.core import media_markers, schedules
+        from django_q.signals import post_spawn
+
+        from netmind_console.core import media_markers, schedules, services
 
         schedules.connect()
         media_markers.connect()
+        post_spawn.connect(services.beat_when_a_worker_starts, dispatch_uid="netmind_console.heartbeat_on_start")

@@ -1,18 +1,33 @@
 """Health of the processes the console depends on, for /healthz and the dashboard."""
 
 import hmac
+import logging
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from netmind_console.clients.health import answers_health_check
 from netmind_console.core import media_markers
 from netmind_console.core.models import HEARTBEAT_STALE_AFTER, WorkerHeartbeat
 
+logger = logging.getLogger(__name__)
+
 
 def record_heartbeat():
     WorkerHeartbeat.objects.update_or_create(name=settings.Q_CLUSTER["name"], defaults={"beat_at": timezone.now()})
+
+
+def beat_when_a_worker_starts(sender, proc_name, **kwargs):
+    """A worker beats the moment django-q2 spawns it (post_spawn): the scheduled heartbeat first runs only after
+    the scheduler's first look at its schedules, up to half a minute later, and /healthz said 503 meanwhile."""
+    # Tasks run inline (Q_CLUSTER "sync", as in the tests) send the signal from the calling process: no worker.
+    if proc_name == "MainProcess":
+        return
+    try:
+        record_heartbeat()
+    except DatabaseError:  # the worker still runs; the scheduled heartbeat tries again
+        logger.exception("This worker could not record its first heartbeat")
 
 
 def database_ok() -> bool:

@@ -4,6 +4,7 @@ see its parts, such as when the worker last beat, and whether this web server re
 import socket
 
 import pytest
+from django_q.signals import post_spawn
 
 from netmind_console.core import media_markers, services
 
@@ -97,3 +98,17 @@ def test_a_web_server_on_another_media_root_than_the_worker_is_not_ok_and_names_
     assert response.json()["media_shared"] is False and response.json()["media_not_shared_with"] == [
         socket.gethostname()]
     assert client.get("/healthz").json() == {"ok": False}
+
+
+def test_a_worker_is_healthy_as_soon_as_it_starts_not_at_its_first_scheduled_heartbeat(
+        client, console_setup, settings, tmp_path, fresh_marker_process):
+    settings.MEDIA_ROOT = tmp_path  # the worker also leaves its media marker as it starts
+    post_spawn.send(sender="django_q", proc_name="Process-7d2e")  # django-q2, as it spawns a worker process
+
+    assert client.get("/healthz").json() == {"ok": True}
+
+
+def test_tasks_run_inline_are_no_worker_and_do_not_make_the_console_look_healthy(client, console_setup):
+    services.beat_when_a_worker_starts(sender="django_q", proc_name="MainProcess")
+
+    assert client.get("/healthz").status_code == 503
