@@ -9,6 +9,7 @@ from django.utils import timezone
 from endpoints.models import Flavor
 from netmind_console.accounts.models import Provider, ProviderAccount
 from netmind_console.accounts.services import accounts_for, client_for_account
+from netmind_console.accounts.services import default_account as default_account_of
 
 CENT = Decimal("0.01")
 HOURS_PER_DAY = 24
@@ -21,7 +22,8 @@ def netmind_accounts(workspace):
 
 
 def default_account(workspace) -> ProviderAccount | None:
-    return netmind_accounts(workspace).first()
+    """The workspace's default NetMind account (an admin's choice in Settings), which every form preselects."""
+    return default_account_of(workspace, Provider.NETMIND)
 
 
 def flavors_for(account: ProviderAccount):

@@ -6,6 +6,7 @@ import uuid
 from django.db import transaction
 
 from jobs import catalogue, submission
+from netmind_console.accounts.services import default_account
 
 
 class MissingAccounts(Exception):
@@ -16,7 +17,7 @@ def submit(user, workspace, model_keys: list[str], prompt: str) -> uuid.UUID:
     """The group's id. Raises MissingAccounts, or limits.MemberLimitReached (a limit reached halfway leaves
     no half comparison behind: the jobs are saved in one transaction)."""
     specs = [catalogue.get(key) for key in model_keys]
-    accounts = {spec.provider: workspace.provider_accounts.filter(provider=spec.provider).first() for spec in specs}
+    accounts = {spec.provider: default_account(workspace, spec.provider) for spec in specs}
     missing = [spec.label for spec in specs if not accounts[spec.provider]]
     if missing:
         raise MissingAccounts(f"Add a provider account first for: {', '.join(missing)}.")

@@ -11,7 +11,9 @@ from PIL import Image, UnidentifiedImageError
 from jobs import catalogue
 from jobs.adapters import MAX_SEED
 from jobs.models import OutputKind
+from netmind_console.accounts.forms import AccountChoiceField
 from netmind_console.accounts.models import ProviderAccount
+from netmind_console.accounts.services import default_account
 from netmind_console.core.json_input import parse_json_field
 
 MAX_INPUT_IMAGE_BYTES = 10 * 1024 * 1024
@@ -30,7 +32,7 @@ def _form_field(spec_field: catalogue.FieldSpec) -> forms.Field:
     if spec_field.kind == "bool":
         return forms.BooleanField(required=False, **common)
     if spec_field.kind == "choice":
-        return forms.ChoiceField(choices=[(c, c) for c in spec_field.choices], **common)
+        return forms.ChoiceField(choices=spec_field.labelled_choices(), **common)
     if spec_field.kind == "intchoice":
         return forms.TypedChoiceField(choices=[(c, str(c)) for c in spec_field.choices], coerce=int, **common)
     number = forms.IntegerField if spec_field.kind == "int" else forms.FloatField
@@ -39,8 +41,7 @@ def _form_field(spec_field: catalogue.FieldSpec) -> forms.Field:
 
 class JobForm(forms.Form):
     model = forms.CharField(widget=forms.HiddenInput)
-    account = forms.ModelChoiceField(queryset=ProviderAccount.objects.none(), empty_label=None,
-                                     label="Provider account")
+    account = AccountChoiceField(queryset=ProviderAccount.objects.none(), empty_label=None, label="Provider account")
     prompt = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=4000,
                              help_text="Describe what you want to see or hear.")
 
@@ -50,6 +51,7 @@ class JobForm(forms.Form):
         self.fields["model"].initial = spec.key
         # Only the workspace's accounts: another workspace's account id is "not one of the available choices".
         self.fields["account"].queryset = ProviderAccount.objects.filter(workspace=workspace, provider=spec.provider)
+        self.fields["account"].initial = default_account(workspace, spec.provider)  # never just the first listed
         if spec.key == catalogue.CUSTOM_KEY:
             self.fields["model_id"] = forms.RegexField(
                 regex=r"^[\w.-]+/[\w.:-]+$", label="Model id", help_text=MODEL_ID_HELP, max_length=200,

@@ -32,8 +32,8 @@ class BatchIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     model: str = Field(description="A key from GET /models.")
-    account: UUID | None = Field(None, description="A provider account of the workspace; by default its first "
-                                                   "account of the model's provider.")
+    account: UUID | None = Field(None, description="A provider account of the workspace; by default its default "
+                                                   "account of the model's provider (marked in Settings).")
     parameters: dict[str, Any] = Field(default_factory=dict,
                                        description="The model's parameters every row shares (GET /models: "
                                                    "`parameters`); left out, a parameter takes its default.")

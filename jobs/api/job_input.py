@@ -22,6 +22,7 @@ from jobs.api.schemas import JobIn
 from jobs.forms import MAX_CONFIG_CHARS, MAX_INPUT_IMAGE_BYTES, JobForm
 from jobs.parameter_schema import type_errors
 from netmind_console.accounts.models import Provider
+from netmind_console.accounts.services import default_account
 from netmind_console.api import problems
 from netmind_console.api.problems import ApiProblem, form_errors
 from netmind_console.core.json_input import parse_json_field
@@ -117,7 +118,7 @@ def form(job_request: JobRequest, workspace) -> JobForm:
 
 
 def form_data(spec: catalogue.ModelSpec, parameters: dict, account, workspace) -> dict:
-    """A job form's data for the body's model, `parameters` and `account` (by default the workspace's first of
+    """A job form's data for the body's model, `parameters` and `account` (by default the workspace's default of
     the provider): parameters left out take the model's defaults (an unticked box is not an absent one here), a
     seed given means a fixed seed."""
     parameters = dict(parameters)
@@ -142,7 +143,7 @@ def accounts_by_uuid(job_form: JobForm) -> JobForm:
 
 
 def _default_account(workspace, spec):
-    account = workspace.provider_accounts.filter(provider=spec.provider).first()
+    account = default_account(workspace, spec.provider)
     if account is None:
         provider = Provider(spec.provider).label
         raise problems.invalid([{"field": "account", "message": f"{workspace.name} has no {provider} account: "

@@ -34,8 +34,8 @@ class JobIn(Schema):
     parameters: dict[str, Any] = Field(default_factory=dict,
                                        description="The model's parameters (GET /models: `parameters`); "
                                                    "left out, a parameter takes its default.")
-    account: UUID | None = Field(None, description="A provider account of the workspace; by default its first "
-                                                   "account of the model's provider.")
+    account: UUID | None = Field(None, description="A provider account of the workspace; by default its default "
+                                                   "account of the model's provider (marked in Settings).")
     image: str | None = Field(None, description="For a model that needs an image: a data URL, "
                                                 "`data:image/png;base64,…` (PNG or JPEG, up to 10 MB).")
 

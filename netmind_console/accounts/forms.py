@@ -14,6 +14,14 @@ class FirstAdminForm(UserCreationForm):
         fields = ["username", "email"]
 
 
+class AccountChoiceField(forms.ModelChoiceField):
+    """A provider account to pick: each choice says whether it is the default and whether its last test failed
+    (the form preselects the default: services.default_account)."""
+
+    def label_from_instance(self, account):
+        return account.choice_label
+
+
 class ProviderAccountForm(forms.Form):
     provider = forms.ChoiceField(choices=Provider.choices)
     label = forms.CharField(max_length=100, initial="Default")

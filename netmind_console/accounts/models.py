@@ -6,7 +6,6 @@ from django.db import models
 
 from netmind_console.accounts import crypto
 
-
 DEFAULT_CONCURRENCY_CAP = 4
 MAX_CONCURRENCY_CAP = 500
 
@@ -33,6 +32,13 @@ class ProviderAccount(models.Model):
     concurrency_cap = models.PositiveSmallIntegerField(
         default=DEFAULT_CONCURRENCY_CAP, validators=[MinValueValidator(1), MaxValueValidator(MAX_CONCURRENCY_CAP)],
         help_text="Jobs of this account in flight at the provider at once; the others wait for a slot")
+    is_default = models.BooleanField(
+        default=False, help_text="The account every form of the workspace preselects for this provider: the first "
+                                 "one added, until an admin makes another the default")
+    last_test_at = models.DateTimeField(null=True, blank=True)
+    last_test_ok = models.BooleanField(null=True, blank=True, help_text="Empty: not tested since the token was set")
+    last_test_problem = models.CharField(max_length=100, blank=True,
+                                         help_text="Why the last test failed, in a few words (for choice labels)")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -40,6 +46,8 @@ class ProviderAccount(models.Model):
         ordering = ["provider", "label"]
         constraints = [
             models.UniqueConstraint(fields=["workspace", "provider", "label"], name="unique_account_label_per_workspace"),
+            models.UniqueConstraint(fields=["workspace", "provider"], condition=models.Q(is_default=True),
+                                    name="one_default_account_per_provider"),
         ]
 
     def __str__(self):
@@ -59,6 +67,16 @@ class ProviderAccount(models.Model):
     @property
     def masked_token(self):
         return f"••••{self.token_last4}"
+
+    @property
+    def last_test_failed(self) -> bool:
+        return self.last_test_ok is False
+
+    @property
+    def choice_label(self) -> str:
+        """How the account reads wherever it can be picked: which one is the default, which one failed its test."""
+        label = f"{self.label} (default)" if self.is_default else self.label
+        return f"{label} — last test failed: {self.last_test_problem}" if self.last_test_failed else label
 
 
 class Preferences(models.Model):

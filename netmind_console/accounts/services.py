@@ -1,14 +1,20 @@
-"""Provider accounts of a workspace: create, replace the token, remove, test, and the ready-made sandbox accounts.
+"""Provider accounts of a workspace: create, replace the token, remove, test, the default account of each provider,
+and the ready-made sandbox accounts.
 
-Adding, replacing a token, changing the concurrency cap and removing change what a team can spend with: each
-writes an audit row (never the token, only the last four characters everyone may see) in the same transaction as
-the change.
+Adding, replacing a token, changing the concurrency cap, making an account the default and removing change what a
+team can spend with: each writes an audit row (never the token, only the last four characters everyone may see) in
+the same transaction as the change.
+
+The default: the first account of a provider in a workspace becomes its default; accounts added later never take
+over (a new token may be wrong); an admin makes another one the default deliberately. Removing the default hands
+it to the oldest remaining account of that provider whose last connection test did not fail (else the oldest).
 """
 
 import secrets
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from netmind_console.accounts import base_urls
 from netmind_console.accounts.models import Provider, ProviderAccount
@@ -42,11 +48,15 @@ def save_account(actor, provider, label, token, base_url="", account=None, *, wo
     except RefusedURL as error:
         raise BaseUrlRefused(f"The base URL is not allowed. {error}") from None
     created, before = account.pk is None, _audited(account)
+    if token or base_url != account.base_url:
+        _forget_last_test(account)  # it was about another token or host
     account.label = label
     account.base_url = base_url
     if token:
         account.set_token(token)
     with transaction.atomic():
+        if created:
+            account.is_default = not accounts_for(account.workspace, account.provider).filter(is_default=True).exists()
         account.save()
         if created:
             audit.record(account.workspace, actor, "account.added", account, after=_audited(account), request=request)
@@ -76,10 +86,50 @@ def set_concurrency_cap(account: ProviderAccount, cap: int, *, actor, request=No
     return True
 
 
-def remove_account(account: ProviderAccount, *, actor, request=None):
+def remove_account(account: ProviderAccount, *, actor, request=None) -> ProviderAccount | None:
+    """Returns the account that became the provider's default in its place, if the removed one was it."""
     with transaction.atomic():
         audit.record(account.workspace, actor, "account.removed", account, before=_audited(account), request=request)
         account.delete()
+        if not account.is_default:
+            return None
+        heir = successor(account)
+        if heir:
+            _set_default(heir, actor=actor, before=account, request=request)
+        return heir
+
+
+def make_default(account: ProviderAccount, *, actor, request=None) -> bool:
+    """An admin's choice: the account every form preselects for its provider. False if it was already."""
+    with transaction.atomic():
+        current = accounts_for(account.workspace, account.provider).select_for_update().filter(is_default=True)
+        before = current.first()
+        if before and before.pk == account.pk:
+            return False
+        _set_default(account, actor=actor, before=before, request=request)
+    return True
+
+
+def _set_default(account: ProviderAccount, *, actor, before: ProviderAccount | None, request):
+    accounts_for(account.workspace, account.provider).filter(is_default=True).update(is_default=False)
+    account.is_default = True
+    account.save(update_fields=["is_default", "updated_at"])
+    audit.record(account.workspace, actor, "account.default_changed", account,
+                 before={"default": before.label if before else ""}, after={"default": account.label},
+                 request=request)
+
+
+def successor(removed: ProviderAccount) -> ProviderAccount | None:
+    """Who becomes the default when `removed` (the default) goes: see the module's docstring."""
+    remaining = accounts_for(removed.workspace, removed.provider).exclude(pk=removed.pk).order_by("created_at", "id")
+    return remaining.exclude(last_test_ok=False).first() or remaining.first()
+
+
+def default_account(workspace, provider) -> ProviderAccount | None:
+    """The account to preselect: the default (see the module's docstring); the oldest if none is marked (a row
+    made without save_account, say in the shell)."""
+    accounts = accounts_for(workspace, provider).order_by("-is_default", "created_at", "id")
+    return accounts.first()
 
 
 def _audited(account: ProviderAccount) -> dict:
@@ -120,7 +170,17 @@ def client_for_account(account: ProviderAccount):
 
 
 def test_connection(account: ProviderAccount) -> tuple[bool, str]:
-    """One cheap authenticated call; the answer is worded for a person, never with the token."""
+    """One cheap authenticated call; the answer is worded for a person, never with the token. The outcome is kept
+    on the account, so every form that offers it can say that its last test failed."""
+    ok, problem, message = _try_connection(account)
+    account.last_test_ok, account.last_test_problem, account.last_test_at = ok, problem, timezone.now()
+    ProviderAccount.objects.filter(pk=account.pk).update(
+        last_test_ok=ok, last_test_problem=problem, last_test_at=account.last_test_at)
+    return ok, message
+
+
+def _try_connection(account: ProviderAccount) -> tuple[bool, str, str]:
+    """(ok, the problem in a few words, the message for a person)."""
     from netmind_console.accounts.crypto import UndecryptableToken
     from netmind_console.clients.errors import (
         BaseUrlNotAllowed,
@@ -133,9 +193,17 @@ def test_connection(account: ProviderAccount) -> tuple[bool, str]:
         with client_for_account(account) as client:
             client.ping()
     except TokenRejected:
-        return False, f"{name} rejected the token. Check it in the provider's dashboard and enter it again."
-    except (UndecryptableToken, BaseUrlNotAllowed) as error:
-        return False, error.user_message
+        return False, "token rejected", (f"{name} rejected the token. Check it in the provider's dashboard and "
+                                         "enter it again.")
+    except UndecryptableToken as error:
+        return False, "token unreadable", error.user_message
+    except BaseUrlNotAllowed as error:
+        return False, "base URL not allowed", error.user_message
     except ProviderError as error:
-        return False, f"Could not reach {name} at {account.base_url}: {error.user_message}"
-    return True, f"Connected: {name} accepted the token."
+        message = f"Could not reach {name} at {account.base_url}: {error.user_message}"
+        return False, "could not reach the provider", message
+    return True, "", f"Connected: {name} accepted the token."
+
+
+def _forget_last_test(account: ProviderAccount):
+    account.last_test_ok, account.last_test_problem, account.last_test_at = None, "", None

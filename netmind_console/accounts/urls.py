@@ -5,15 +5,15 @@ from netmind_console.accounts import views
 
 urlpatterns = [
     path("setup/", views.setup, name="setup"),
-    path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
+    path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password/", auth_views.PasswordChangeView.as_view(
-        template_name="accounts/password_change.html", success_url="/settings/"), name="password_change"),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("settings/", views.settings_page, name="settings"),
     path("settings/accounts/new/", views.account_form, name="account_new"),
     path("settings/accounts/<uuid:uuid>/", views.account_form, name="account_edit"),
     path("settings/accounts/<uuid:uuid>/test/", views.account_test, name="account_test"),
     path("settings/accounts/<uuid:uuid>/cap/", views.account_cap, name="account_cap"),
+    path("settings/accounts/<uuid:uuid>/default/", views.account_default, name="account_default"),
     path("settings/accounts/<uuid:uuid>/delete/", views.account_delete, name="account_delete"),
     path("workspaces/<uuid:uuid>/webhook/", views.webhook, name="workspace_webhook"),
 ]

@@ -1,12 +1,15 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.messages.views import SuccessMessageMixin
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
+from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
-from netmind_console.accounts import services
+from netmind_console.accounts import login_attempts, services
 from netmind_console.accounts.forms import (
     ConcurrencyCapForm,
     FirstAdminForm,
@@ -19,6 +22,22 @@ from netmind_console.core.forms import submitted
 from netmind_console.core.registry import page_context
 from netmind_console.workspaces import access, audit
 from netmind_console.workspaces.roles import Role
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login, warning before the lockout (login_attempts.py) rather than only once it has happened."""
+
+    template_name = "accounts/login.html"
+
+    def form_invalid(self, form):
+        warning = login_attempts.warning(self.request, form.data.get("username", ""))
+        return self.render_to_response(self.get_context_data(form=form, attempts_warning=warning))
+
+
+class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("settings")
+    success_message = "Your password was changed. Use the new one the next time you log in; you stay logged in here."
 
 
 def _get_account(request, uuid, minimum) -> ProviderAccount:
@@ -72,15 +91,26 @@ def account_form(request, uuid=None):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.save_account(request.user, data.get("provider") or account.provider, data["label"],
-                                  data["token"], data["base_url"], account, workspace=workspace, request=request)
+            saved = services.save_account(request.user, data.get("provider") or account.provider, data["label"],
+                                          data["token"], data["base_url"], account, workspace=workspace,
+                                          request=request)
         except services.BaseUrlRefused as error:  # the settings changed since the form checked it
             form.add_error("base_url", str(error))
         else:
-            messages.success(request, f"Saved {data['label']}.")
+            messages.success(request, f"Saved {saved.label}.{_default_note(saved) if not account else ''}")
             return redirect("settings")
     return render(request, "accounts/account_form.html", {"form": form, "account": account, "shown": workspace},
                   status=400 if form.errors else 200)
+
+
+def _default_note(added: ProviderAccount) -> str:
+    """A new account never takes over silently: say which one the forms keep preselecting."""
+    provider = added.get_provider_display()
+    if added.is_default:
+        return f" It is the default {provider} account: forms preselect it."
+    default = services.default_account(added.workspace, added.provider)
+    return (f" {default.label} stays the default {provider} account; test this one's connection, then make it the "
+            "default if forms should preselect it.")
 
 
 @login_required
@@ -113,13 +143,26 @@ def account_cap(request, uuid):
 
 
 @login_required
+@require_POST
+def account_default(request, uuid):
+    """An admin makes the account the one every form preselects for its provider."""
+    account = _get_account(request, uuid, Role.ADMIN)
+    services.make_default(account, actor=request.user, request=request)
+    messages.success(request, f"{account.label} is now the default {account.get_provider_display()} account: "
+                              "forms preselect it.")
+    return redirect("settings")
+
+
+@login_required
 def account_delete(request, uuid):
     account = _get_account(request, uuid, Role.ADMIN)
     if request.method == "POST":
-        services.remove_account(account, actor=request.user, request=request)
-        messages.success(request, f"Removed {account.label}.")
+        heir = services.remove_account(account, actor=request.user, request=request)
+        handed = f" {heir.label} is now the default {heir.get_provider_display()} account." if heir else ""
+        messages.success(request, f"Removed {account.label}.{handed}")
         return redirect("settings")
-    return render(request, "accounts/account_delete.html", {"account": account})
+    heir = services.successor(account) if account.is_default else None
+    return render(request, "accounts/account_delete.html", {"account": account, "heir": heir})
 
 
 def webhook_context(request) -> dict:
