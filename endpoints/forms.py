@@ -3,9 +3,10 @@ import uuid
 from django import forms
 from django.core.validators import RegexValidator
 
-from endpoints.flavors import cost_of, netmind_accounts
+from endpoints.flavors import cost_of, default_account, netmind_accounts
 from endpoints.models import MAX_INSTANCES, WEEKDAY_NAMES, Endpoint, Flavor, Status
 from endpoints.schedules import overlapping_window, window_label
+from netmind_console.accounts.forms import AccountChoiceField
 from netmind_console.core.json_input import parse_json_field
 
 NAME_RULE = RegexValidator(
@@ -14,6 +15,8 @@ NAME_RULE = RegexValidator(
 )
 IMAGE_RULE = RegexValidator(r"^\S+$", "An image reference has no spaces, e.g. python:3.10-slim.")
 MAX_TRY_BODY_CHARS = 1_000_000
+# What the new endpoint's cost preview is computed from.
+COST_FIELDS = ("flavor", "instances", "gpus_per_instance")
 
 
 class LabelledErrorsMixin:
@@ -36,16 +39,17 @@ class AccountChoiceMixin:
 
     def _add_account_field(self, workspace):
         self.accounts = netmind_accounts(workspace)
+        self.default_account = default_account(workspace)
         several = self.accounts.count() > 1
-        self.fields["account"] = forms.ModelChoiceField(
+        self.fields["account"] = AccountChoiceField(
             label="Account", queryset=self.accounts, to_field_name="uuid", required=several,
-            initial=self.accounts.first() if several else None, empty_label=None,
+            initial=self.default_account if several else None, empty_label=None,
             widget=forms.Select if several else forms.HiddenInput,
             error_messages={"invalid_choice": "That is not one of this workspace's NetMind accounts."},
         )
 
     def chosen_account(self):
-        return self.cleaned_data.get("account") or self.accounts.first()
+        return self.cleaned_data.get("account") or self.default_account
 
 
 class FlavorChoiceField(forms.ModelChoiceField):
@@ -57,8 +61,12 @@ class CreateEndpointForm(LabelledErrorsMixin, AccountChoiceMixin, forms.Form):
     name = forms.CharField(label="Name", max_length=64, validators=[NAME_RULE])
     flavor = FlavorChoiceField(label="Flavor", queryset=Flavor.objects.none(), empty_label="Choose a GPU flavor")
     instances = forms.IntegerField(label="Instances", min_value=1, max_value=MAX_INSTANCES, initial=1)
-    image_url = forms.CharField(label="Container image", max_length=500, validators=[IMAGE_RULE],
-                                widget=forms.TextInput(attrs={"placeholder": "python:3.10-slim"}))
+    # The hint starts with "e.g.": a bare image name in grey read as a value already filled in.
+    image_url = forms.CharField(
+        label="Container image", max_length=500, validators=[IMAGE_RULE],
+        widget=forms.TextInput(attrs={"placeholder": "e.g. vllm/vllm-openai:latest"}),
+        help_text="The Docker image to run, as you would pull it; it must answer HTTP on the port below.",
+    )
     command = forms.CharField(label="Command", required=False, widget=forms.Textarea(attrs={"rows": 3}))
     port = forms.IntegerField(label="Port", min_value=1, max_value=65535, initial=8080)
     gpus_per_instance = forms.IntegerField(label="GPUs per instance", min_value=1, initial=1)
@@ -100,8 +108,8 @@ class CreateEndpointForm(LabelledErrorsMixin, AccountChoiceMixin, forms.Form):
         if flavor and gpus and gpus > flavor.node_max_gpu:
             self.add_error(
                 "gpus_per_instance",
-                f"This flavor has at most {flavor.node_max_gpu} GPU"
-                f"{'s' if flavor.node_max_gpu != 1 else ''} per node.",
+                f"{flavor.gpu_name} allows at most {flavor.node_max_gpu} GPU"
+                f"{'s' if flavor.node_max_gpu != 1 else ''} per instance.",
             )
         return data
 
@@ -112,6 +120,12 @@ class CreateEndpointForm(LabelledErrorsMixin, AccountChoiceMixin, forms.Form):
         if not (flavor and instances and gpus):
             return None
         return cost_of(flavor.usd_per_gpu_hour, instances, gpus)
+
+    def cost_problems(self):
+        """Why there is no cost although the fields it needs are filled in (say, more GPUs than the flavor
+        allows): the preview says so before Create is pressed. A field left empty is no problem yet."""
+        return [message for name in COST_FIELDS if self.is_bound and self.data.get(name)
+                for message in self.errors.get(name, [])]
 
 
 class ScaleForm(LabelledErrorsMixin, forms.Form):

@@ -32,8 +32,12 @@ class Flavor(models.Model):
         constraints = [models.UniqueConstraint(fields=["base_url", "flavor_id"], name="unique_flavor_per_api")]
 
     def __str__(self):
-        gpu = self.display_name.replace("_", " ")
-        return f"{gpu} · {self.region or 'any region'} · ${self.usd_per_gpu_hour}/GPU-h"
+        return f"{self.gpu_name} · {self.region or 'any region'} · ${self.usd_per_gpu_hour}/GPU-h"
+
+    @property
+    def gpu_name(self):
+        """The GPU as every page shows it: the provider lists "NVIDIA_GeForce_RTX_4090", people read spaces."""
+        return self.display_name.replace("_", " ")
 
     @property
     def is_available(self):

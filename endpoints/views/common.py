@@ -19,14 +19,14 @@ class ForeignAccount(Exception):
 
 
 def chosen_account(request, workspace):
-    """The workspace's NetMind account named by `account` (query or post), else its first; and all of them.
+    """The workspace's NetMind account named by `account` (query or post), else its default; and all of them.
 
     Raises ForeignAccount for a named account that is not the workspace's, rather than quietly using another.
     """
     accounts = flavors.netmind_accounts(workspace)
     named = request.POST.get("account") or request.GET.get("account")
     if not named:
-        return accounts.first(), accounts
+        return flavors.default_account(workspace), accounts
     chosen = accounts.filter(uuid=parse_uuid(named)).first()
     if chosen is None:
         raise ForeignAccount
@@ -43,15 +43,16 @@ def render_detail(request, endpoint, status=200, **extra):
 
 
 def detail_context(endpoint, **extra):
-    share = budgets.budget_share(endpoint)
+    notice = budgets.budget_notice(endpoint, budgets.budget_share(endpoint))
     return {
         "endpoint": endpoint,
+        # A budget stop is due at the next minute's sweep: the page keeps watching until it shows "Stopped".
+        "watching": not endpoint.is_settled or notice == budgets.BUDGET_STOPPING,
         "events": endpoint.events.order_by("-at", "-id"),
         "spend_so_far": budgets.spend(endpoint),
         "month_spend": budgets.month_spend(endpoint),
         "projected": budgets.projected_month_spend(endpoint),
-        "budget_share": share,
-        "budget_warning": budgets.budget_warning_due(endpoint, share),
+        "budget_notice": notice,
         "budget_warning_percent": budgets.BUDGET_WARNING_PERCENT,
         "failed_intent": _last_intent_if_failed(endpoint),
         "scale_keys": {name: uuid.uuid4() for name in ("form", "minus", "plus", "stop", "start")},

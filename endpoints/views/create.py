@@ -1,11 +1,14 @@
 """Choosing a GPU flavor and creating an endpoint, or adopting one created elsewhere."""
 
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.timesince import timesince
 from django.views.decorators.http import require_GET, require_POST
 
 from endpoints import flavors, lifecycle, tasks
@@ -41,11 +44,20 @@ def flavor_list(request):
     except ForeignAccount:
         return foreign_account_refused()
     sort = request.GET.get("sort") if request.GET.get("sort") in FLAVOR_SORTS else "gpu"
+    _load_flavors_once(request, account)
     listed = flavors.flavors_for(account).order_by(*FLAVOR_SORTS[sort]) if account else Flavor.objects.none()
+    refreshed_at = max((flavor.refreshed_at for flavor in listed), default=None)
     context = {"flavors": listed, "account": account, "accounts": accounts, "sort": sort,
                "columns": _flavor_columns(sort, account),
-               "refreshed_at": max((flavor.refreshed_at for flavor in listed), default=None)}
+               "refreshed": _ago(refreshed_at) if refreshed_at else None}
     return page_or_partial(request, "endpoints/flavors.html", "table", context)
+
+
+def _ago(moment):
+    """Under a minute "just now" (timesince would say "0 minutes"), else "3 minutes ago", "1 hour ago"."""
+    if timezone.now() - moment < timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(moment, depth=1)} ago"
 
 
 def _flavor_columns(sort, account):
@@ -86,8 +98,7 @@ def refresh_flavors(request):
 def endpoint_new(request):
     workspace = access.require(request, Role.ADMIN)
     account = flavors.default_account(workspace)
-    if account and not flavors.flavors_for(account).exists():
-        _fetch_flavors_quietly(request, account)
+    _load_flavors_once(request, account)
     form = CreateEndpointForm(submitted(request), workspace=workspace)
     if request.method == "POST" and form.is_valid():
         try:
@@ -109,7 +120,11 @@ def endpoint_new(request):
     return render(request, "endpoints/new.html", {"form": form, "has_account": account is not None}, status=status)
 
 
-def _fetch_flavors_quietly(request, account):
+def _load_flavors_once(request, account):
+    """The first visit (nothing cached for the account's API) lists the flavors without a Refresh: the flavors
+    page and the New endpoint form show the same list. A provider error is a message, not a broken page."""
+    if account is None or flavors.flavors_for(account).exists():
+        return
     try:
         flavors.refresh_flavors(account)
     except ProviderError as error:

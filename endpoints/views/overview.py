@@ -41,8 +41,9 @@ def endpoint_detail(request, uuid):
 @require_GET
 def endpoint_status(request, uuid):
     endpoint = _polled_endpoint(request, uuid)
-    settled = endpoint.is_settled
-    response = polling_fragment(request, "endpoints/detail.html#live", detail_context(endpoint), settled)
+    context = detail_context(endpoint)
+    settled = not context["watching"]
+    response = polling_fragment(request, "endpoints/detail.html#live", context, settled)
     if settled:
         # The actions (Scale, Stop, Start, Try it) sit outside the polled part and depend on the status:
         # reload the page once, so a person does not see "Available" next to the buttons of "Creating".

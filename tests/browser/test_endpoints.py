@@ -57,7 +57,7 @@ def test_an_endpoint_is_created_scaled_stopped_started_tried_and_deleted(page):
     scale_to(page, 3)
     expect(page.get_by_text("3 running of 3 wanted")).to_be_visible(timeout=JOB_TIMEOUT_MS)
     expect_status(page, "Available")
-    screenshot(page, "endpoint-scaled")
+    screenshot(page, "endpoint-scaled", readme_name="endpoint")
 
     page.get_by_role("button", name="Stop").click()
     expect_status(page, "Stopped")

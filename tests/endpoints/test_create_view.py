@@ -66,7 +66,7 @@ def test_a_double_submit_creates_one_endpoint_and_one_remote_call(owner_client, 
         ("image_url", "", "Container image: This field is required."),
         ("image_url", "python 3", "Container image: An image reference has no spaces"),
         ("port", "70000", "Port: Ensure this value is less than or equal to 65535."),
-        ("gpus_per_instance", "3", "GPUs per instance: This flavor has at most 2 GPUs per node."),
+        ("gpus_per_instance", "3", "GPUs per instance: NVIDIA GeForce RTX 4090 allows at most 2 GPUs per instance."),
         ("gpus_per_instance", "0", "GPUs per instance: Ensure this value is greater than or equal to 1."),
     ],
 )
@@ -99,6 +99,30 @@ def test_the_cost_preview_shows_hour_day_and_30_days(owner_client, valid):
     assert "<strong>$1.20</strong> per hour" in page and "<strong>$28.80</strong> per day" in page
     assert "<strong>$864.00</strong> per 30 days" in page
     assert "<html" not in page
+
+
+def test_the_cost_preview_says_why_there_is_no_cost_when_the_flavor_allows_fewer_gpus(owner_client, valid):
+    response = owner_client.get(reverse("endpoints:cost"), {**valid, "gpus_per_instance": "4"},
+                                HTTP_HX_REQUEST="true")
+    page = response.content.decode()
+    assert "No cost yet: GPUs per instance: NVIDIA GeForce RTX 4090 allows at most 2 GPUs per instance." in page
+    assert "Choose a flavor" not in page
+
+
+def test_the_cost_preview_asks_for_what_is_missing_without_calling_it_an_error(owner_client, valid):
+    response = owner_client.get(reverse("endpoints:cost"), {**valid, "flavor": "", "name": ""},
+                                HTTP_HX_REQUEST="true")
+    page = response.content.decode()
+    assert "Choose a flavor, the instances and the GPUs per instance to see the cost." in page
+    assert "No cost yet" not in page and "Name:" not in page
+
+
+def test_the_container_image_field_shows_a_hint_not_a_value(owner_client, flavors):
+    page = owner_client.get(NEW).content.decode()
+    image_input = re.search(r'<input [^>]*name="image_url"[^>]*>', page).group(0)
+    assert 'placeholder="e.g. vllm/vllm-openai:latest"' in image_input and "value=" not in image_input
+    assert 'aria-describedby="id_image_url_helptext"' in image_input
+    assert re.search(r'id="id_image_url_helptext">The Docker image to run', page)
 
 
 def test_an_unavailable_deploy_is_shown_with_its_reason(owner_client, owner, valid):

@@ -1,12 +1,15 @@
 import uuid
+from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from endpoints import lifecycle
-from endpoints.models import Endpoint
+from endpoints import budgets, lifecycle
+from endpoints.models import Endpoint, EndpointEvent
 
-from .conftest import create_endpoint, remote_calls
+from .conftest import create_endpoint, remote_calls, wait_until_settled
 
 
 def url(name, endpoint):
@@ -32,7 +35,8 @@ def test_the_status_fragment_stops_polling_once_nothing_can_change(owner_client,
     assert response["HX-Refresh"] == "true"  # the actions outside the fragment follow the settled status
 
 
-def test_the_status_fragment_keeps_polling_while_initializing(owner_client, owner, rtx):
+def test_the_status_fragment_keeps_polling_while_initializing(owner_client, owner, rtx, sandbox):
+    sandbox.configure(speed=1)  # 30 s initializing: a loaded machine's sync still finds it so (it took < 1 s once)
     endpoint = create_endpoint(owner, rtx)
     response = owner_client.get(url("status", endpoint), HTTP_HX_REQUEST="true")
     assert response.status_code == 200
@@ -118,6 +122,34 @@ def test_a_budget_warning_is_shown_once_80_percent_is_spent(owner_client, runnin
     Endpoint.objects.filter(pk=running.pk).update(budget_warned_at=running.created_at)
     page = owner_client.get(url("detail", running)).content.decode()
     assert "over 80 % of this month" in page
+
+
+def use_up_the_budget(endpoint):
+    """Twenty-two minutes at $0.30 an hour ($0.11) against a budget of $0.10 (see test_budget.py)."""
+    EndpointEvent.objects.filter(endpoint=endpoint).update(at=timezone.now() - timedelta(minutes=22))
+    budgets.set_budget(endpoint, Decimal("0.10"))
+    endpoint.refresh_from_db()
+
+
+def test_a_used_up_budget_on_a_running_endpoint_says_the_console_is_stopping_it_and_keeps_watching(
+        owner_client, running):
+    use_up_the_budget(running)
+    page = owner_client.get(url("detail", running)).content.decode()
+    assert "badge-available" in page and "the console is stopping the endpoint" in page
+    assert "stays stopped" not in page and 'hx-trigger="every 2s"' in page
+    fragment = owner_client.get(url("status", running), HTTP_HX_REQUEST="true")
+    assert fragment.status_code == 200  # not 286: the page watches until the stop shows
+
+
+def test_once_the_budget_stopped_it_the_page_says_it_stays_stopped_and_stops_watching(owner_client, running):
+    use_up_the_budget(running)
+    budgets.check_budget(running)
+    stopped = wait_until_settled(running)
+    assert stopped.status == "stopped"
+    page = owner_client.get(url("detail", stopped)).content.decode()
+    assert "badge-stopped" in page and "the endpoint stays stopped until next month" in page
+    assert "stopping" not in page and "every 2s" not in page
+    assert owner_client.get(url("status", stopped), HTTP_HX_REQUEST="true").status_code == 286
 
 
 @pytest.mark.parametrize("name", ["detail", "status"])

@@ -1,9 +1,13 @@
 """The list, flavors, try-it and adopt pages."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from endpoints.models import Endpoint, Flavor
+from tests.fixtures.teams import work_in
 
 from .conftest import remote_calls
 
@@ -11,7 +15,9 @@ from .conftest import remote_calls
 def test_the_list_shows_live_status_instances_and_spend(owner_client, running):
     page = owner_client.get(reverse("endpoints:list")).content.decode()
     assert f'href="{reverse("endpoints:detail", args=[running.uuid])}">echo</a>' in page
-    assert "badge-available" in page and "<td>1 / 1</td>" in page and "<td>$0.00</td>" in page
+    assert "badge-available" in page and '<td data-label="Instances (target / reported)">1 / 1</td>' in page
+    assert '<td data-label="Spend so far" class="money">$0.00</td>' in page
+    assert '<td data-label="GPU">NVIDIA GeForce RTX 4090</td>' in page  # as every page writes the GPU
     assert "every 2s" not in page  # settled rows do not poll
 
 
@@ -27,9 +33,33 @@ def test_a_row_of_an_initializing_endpoint_keeps_polling_until_it_settles(owner_
 
 def test_the_flavors_page_lists_prices_and_sorts_by_price(owner_client, flavors):
     page = owner_client.get(reverse("endpoints:flavors"), {"sort": "-price"}).content.decode()
-    assert page.index("NVIDIA_H100_80GB_HBM3") < page.index("NVIDIA_A100_80GB_PCIe") < page.index(
-        "NVIDIA_GeForce_RTX_4090")
+    assert page.index("NVIDIA H100 80GB HBM3") < page.index("NVIDIA A100 80GB PCIe") < page.index(
+        "NVIDIA GeForce RTX 4090")
     assert "$2.49" in page and "None available" in page and 'aria-sort="descending"' in page
+    assert "NVIDIA_" not in page and "Refreshed just now." in page
+
+
+def test_the_flavors_page_loads_the_flavors_on_the_first_visit_as_new_endpoint_does(owner_client, account,
+                                                                                     sandbox):
+    page = owner_client.get(reverse("endpoints:flavors")).content.decode()
+    assert "NVIDIA GeForce RTX 4090" in page and "Press Refresh" not in page
+    assert Flavor.objects.filter(base_url=account.base_url, listed=True).count() == 5
+    owner_client.get(reverse("endpoints:flavors"))
+    assert sandbox.calls()["GET /v1/inference-service/flavor"] == 1  # once: the next visit reads the cache
+
+
+def test_a_viewer_sees_the_flavors_on_the_first_visit_too(bob_as, team, team_account):
+    client = bob_as("viewer")
+    work_in(client, team)
+    page = client.get(reverse("endpoints:flavors")).content.decode()
+    assert "NVIDIA GeForce RTX 4090" in page and "Refresh</button>" not in page
+
+
+def test_the_flavors_page_says_when_they_were_refreshed_in_plain_words(owner_client, flavors):
+    flavors.update(refreshed_at=timezone.now() - timedelta(seconds=70))
+    assert "Refreshed 1\xa0minute ago." in owner_client.get(reverse("endpoints:flavors")).content.decode()
+    flavors.update(refreshed_at=timezone.now() - timedelta(hours=3, minutes=5))
+    assert "Refreshed 3\xa0hours ago." in owner_client.get(reverse("endpoints:flavors")).content.decode()
 
 
 def test_the_flavors_table_alone_answers_htmx(owner_client, flavors):
