@@ -37,12 +37,20 @@ class RemoteSnapshot:
     state: str | None  # console state, or None for a word nobody has seen yet
     raw_status: str
     outputs: tuple[SnapshotOutput, ...] = ()
-    failure_message: str = ""
+    failure_message: str = ""  # why it failed, in a sentence
+    provider_log: tuple[str, ...] = ()  # the provider's log lines, when it gave more than that sentence
     seed: int | None = None
     credit_cost: object = None
     created_at: object = None
     prompt: str | None = None  # as the provider echoes it, when it does: tells apart jobs created together
     extra: dict = field(default_factory=dict)
+
+
+def failure(message: str | None) -> dict:
+    """A provider's failure text as snapshot fields. NetMind sends its whole log (one line a step, the error last):
+    the last line is the reason a person reads; the lines are kept as the log shown under it."""
+    lines = tuple(line.strip() for line in (message or "").splitlines() if line.strip())
+    return {"failure_message": lines[-1] if lines else "", "provider_log": lines if len(lines) > 1 else ()}
 
 
 def choose_seed(values) -> int | None:
@@ -99,7 +107,7 @@ class GenerationAdapter:
         kind = _default_kind(job)
         return RemoteSnapshot(
             remote_id=generation.id, state=generation.state, raw_status=generation.raw_status,
-            outputs=_outputs(generation.outputs, kind), failure_message=generation.failure_message or "",
+            outputs=_outputs(generation.outputs, kind), **failure(generation.failure_message),
             created_at=generation.created_at,
         )
 
@@ -153,7 +161,7 @@ class HaiperAdapter:
         settings_echo = ((haiper_job.original_request or {}).get("config") or {}).get("settings") or {}
         return RemoteSnapshot(
             remote_id=haiper_job.job_id, state=haiper_job.state, raw_status=haiper_job.raw_status,
-            outputs=_outputs(haiper_job.outputs, self.kind), failure_message=haiper_job.failure_message or "",
+            outputs=_outputs(haiper_job.outputs, self.kind), **failure(haiper_job.failure_message),
             seed=settings_echo.get("seed"), created_at=haiper_job.created_at,
             prompt=((haiper_job.original_request or {}).get("config") or {}).get("prompt"),
         )
@@ -201,7 +209,7 @@ class ApinferVideoAdapter:
         outputs = (SnapshotOutput(kind="video", local_path=result.video_path),) if result.video_path else ()
         return RemoteSnapshot(
             remote_id=job.remote_id, state=result.state, raw_status=result.raw_status, outputs=outputs,
-            failure_message=result.failure_message or "", seed=result.seed, credit_cost=result.credit_cost,
+            **failure(result.failure_message), seed=result.seed, credit_cost=result.credit_cost,
         )
 
 

@@ -141,8 +141,8 @@ def retry_failed(batch: Batch, actor) -> int:
         _locked(batch, [BatchState.RUNNING, BatchState.PAUSED], "retried")
         ids = list(batch.jobs.filter(state=JobState.FAILED).select_for_update().values_list("pk", flat=True))
         _each_chunk(ids, lambda chunk: Job.objects.filter(pk__in=chunk).update(
-            state=JobState.PENDING, remote_id="", raw_status="", error_message="", waiting_reason="", attempts=0,
-            retry_at=None, submit_started_at=None, submitted_at=None, started_at=None, finished_at=None,
+            state=JobState.PENDING, remote_id="", raw_status="", error_message="", provider_log=[], waiting_reason="",
+            attempts=0, retry_at=None, submit_started_at=None, submitted_at=None, started_at=None, finished_at=None,
             last_synced_at=None, sync_requested_at=None, notified_at=None))
         _record(ids, JobState.FAILED, JobState.PENDING, "Sent again: Retry failed of its batch", now)
         BatchEvent.objects.create(batch=batch, action="retried", actor_name=actor.get_username(),

@@ -1,8 +1,11 @@
 """A job's history beyond the console: deleting a job (remote copy and local files too) or outputs, and
 importing the generations and Haiper jobs an account already has at the provider.
 
-Deleting what a teammate submitted writes an audit row (README: Audit log) in the deleting transaction.
+Deleting what a teammate submitted writes an audit row (README: Audit log) in the deleting transaction; deleting
+outputs also leaves an OutputDeletion row on each job, which its pages show.
 """
+
+from collections import Counter
 
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -11,7 +14,7 @@ from django.utils import timezone
 from jobs import catalogue
 from jobs.adapters import ADAPTERS, RemoteSnapshot
 from jobs.lifecycle import apply_snapshot
-from jobs.models import Job, JobEvent, JobState, Output, name_of
+from jobs.models import Job, JobEvent, JobState, Output, OutputDeletion, name_of
 from netmind_console.accounts.services import client_for_account
 from netmind_console.clients import errors
 from netmind_console.workspaces import audit
@@ -60,6 +63,9 @@ def delete_outputs(outputs: list[Output], *, actor, request=None):
                              before={"submitted_by": name_of(output.owner), "job": str(output.job.uuid),
                                      "model": output.model_key}, request=request)
         Output.objects.filter(pk__in=[output.pk for output in outputs]).delete()
+        OutputDeletion.objects.bulk_create(
+            OutputDeletion(job_id=job_id, actor_name=name_of(actor), count=count)
+            for job_id, count in Counter(output.job_id for output in outputs).items())
 
 
 def import_history(account, user) -> int:

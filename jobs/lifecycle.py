@@ -106,7 +106,8 @@ def apply_snapshot(job: Job, snapshot: RemoteSnapshot):
         _succeed(job, snapshot)
     elif state in (JobState.FAILED, JobState.CANCELLED):
         message = snapshot.failure_message or f"The provider reports the job {snapshot.raw_status}."
-        transition(job, _ANY_ACTIVE, state, message, error_message=message, waiting_reason="")
+        transition(job, _ANY_ACTIVE, state, message, error_message=message, waiting_reason="",
+                   provider_log=list(snapshot.provider_log))
 
 
 def _succeed(job: Job, snapshot: RemoteSnapshot):

@@ -114,7 +114,9 @@ class Job(SyncClaim):
     state = models.CharField(max_length=20, choices=JobState.choices, default=JobState.PENDING)
     raw_status = models.CharField(max_length=100, blank=True, help_text="The provider's own status word")
     remote_id = models.CharField(max_length=200, blank=True, db_index=True)
-    error_message = models.TextField(blank=True)
+    error_message = models.TextField(blank=True, help_text="Why it failed, in a sentence: the provider's last log line")
+    provider_log = models.JSONField(default=list, blank=True,
+                                    help_text="A failed job's log lines from the provider, oldest first")
     waiting_reason = models.CharField(max_length=300, blank=True, help_text="Why a retry is pending, shown on the job")
     attempts = models.PositiveIntegerField(default=0)
     retry_at = models.DateTimeField(null=True, blank=True)
@@ -180,6 +182,19 @@ class JobEvent(models.Model):
     from_state = models.CharField(max_length=20, blank=True)
     to_state = models.CharField(max_length=20)
     note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class OutputDeletion(models.Model):
+    """Outputs someone deleted from a job (its row stays): the job's page says how many, by whom and when instead
+    of a finished job that seems to have returned nothing."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="output_deletions")
+    at = models.DateTimeField(default=timezone.now)
+    actor_name = models.CharField(max_length=150)
+    count = models.PositiveIntegerField()
 
     class Meta:
         ordering = ["at", "id"]

@@ -4,14 +4,17 @@ panels jobs adds to the project's pages."""
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from jobs import catalogue, limits
+from jobs import catalogue, limits, sync
 from jobs.models import ACTIVE_STATES, TERMINAL_STATES, Batch, BatchState, Job, JobEvent, JobState
 from netmind_console.workspaces import access
+
+# What a job's preview in a list needs: its first output, or the word that its outputs were deleted.
+PREVIEWED = ("outputs", "output_deletions")
 
 
 def jobs_for(workspace, filters: dict):
     """The workspace's jobs, a teammate's included (with who submitted them), filtered as the list asks."""
-    jobs = Job.objects.filter(workspace=workspace).select_related("owner").prefetch_related("outputs")
+    jobs = Job.objects.filter(workspace=workspace).select_related("owner").prefetch_related(*PREVIEWED)
     if filters.get("q"):
         jobs = jobs.filter(prompt__icontains=filters["q"])
     if filters.get("state") == "active":
@@ -98,13 +101,17 @@ def dashboard_summary(workspace) -> dict:
     counts = jobs.aggregate(active=Count("id", filter=Q(state__in=ACTIVE_STATES)),
                             succeeded=Count("id", filter=Q(state=JobState.SUCCEEDED)),
                             failed=Count("id", filter=Q(state=JobState.FAILED)))
-    return {"counts": counts, "recent": jobs.select_related("owner").prefetch_related("outputs")[:6],
+    return {"counts": counts, "recent": list(jobs.select_related("owner").prefetch_related(*PREVIEWED)[:6]),
             "has_accounts": workspace.provider_accounts.exists()}
 
 
 # What the project's pages show of jobs (registered in apps.py), for the workspace the request works in.
 def dashboard_panel(request) -> dict:
-    return dashboard_summary(access.current_workspace(request))
+    """The dashboard polls this: like a job's own page, someone watching moves its recent active jobs along."""
+    summary = dashboard_summary(access.current_workspace(request))
+    for job in summary["recent"]:
+        sync.request_sync_if_stale(job)
+    return summary
 
 
 def settings_panel(request) -> dict:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<uuid:uuid>/", views.job_detail, name="detail"),
     path("<uuid:uuid>/status/", views.job_status, name="status"),
     path("<uuid:uuid>/row/", views.job_row, name="row"),
+    path("<uuid:uuid>/input/", views.input_file, name="input"),
     path("<uuid:uuid>/again/", views.run_again, name="again"),
     path("<uuid:uuid>/delete/", views.delete_job, name="delete"),
     path("gallery/", gallery_views.gallery, name="gallery"),

@@ -1,11 +1,12 @@
 import json
+import mimetypes
 import uuid as uuidlib
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import http_date
@@ -19,6 +20,7 @@ from jobs.permissions import deletable_job, job_for
 from netmind_console.accounts.models import Provider, ProviderAccount
 from netmind_console.clients.errors import ProviderError
 from netmind_console.core import media_markers
+from netmind_console.core.file_responses import serve_file
 from netmind_console.core.forms import submitted
 from netmind_console.core.htmx import page_or_partial, polling_fragment
 from netmind_console.core.ids import parse_uuid
@@ -146,8 +148,8 @@ def _detail_context(job):
     # A finished job's files are copied after its final state: the page keeps watching until they are here.
     copying = any(output.archive_state == ArchiveState.PENDING for output in outputs)
     return {"job": job, "spec": catalogue.get(job.model_key), "timeline": selectors.timeline(job),
-            "outputs": outputs, "progress": selectors.progress_percent(job), "watching": job.is_active or copying,
-            **_missing_files(outputs)}
+            "outputs": outputs, "deletions": job.output_deletions.all(), "progress": selectors.progress_percent(job),
+            "watching": job.is_active or copying, **_missing_files(outputs)}
 
 
 def _missing_files(outputs) -> dict:
@@ -157,6 +159,18 @@ def _missing_files(outputs) -> dict:
                and not (output.file and default_storage.exists(output.file))}
     # A worker whose media this server cannot read is the likely keeper of the file (README Deployment).
     return {"missing_files": missing, "media_not_shared_with": media_markers.unreadable_hosts() if missing else None}
+
+
+@login_required
+@require_safe
+def input_file(request, uuid):
+    """The file the job was given (an image-to-video job's first frame), to whoever may see the job."""
+    job = job_for(request, uuid)
+    if not job.input_file:
+        raise Http404("This job was given no file.")
+    content_type, _ = mimetypes.guess_type(job.input_file)
+    # A job's input never changes (a new upload is a new job), so the job's id versions it.
+    return serve_file(request, job.input_file, content_type or "", etag=f"input-{job.uuid}")
 
 
 @login_required

@@ -1,10 +1,14 @@
 """One owner with one of every kind of object, made for real on a sandbox whose token is distinctive."""
 
 import datetime
+import io
 import uuid
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django_q.conf import Conf
+from PIL import Image
 
 from endpoints import flavors as endpoint_flavors
 from endpoints.models import EndpointSchedule, Flavor
@@ -15,8 +19,8 @@ from netmind_console.workspaces import invitations
 from netmind_console.workspaces.roles import Role
 from netmind_console.workspaces.services import add_member, personal_workspace
 from tests.endpoints.conftest import create_endpoint
-from tests.fixtures.sandbox import SandboxProcess
 from tests.fixtures.console import point_console_at, wait_until_final
+from tests.fixtures.sandbox import SandboxProcess
 
 # Searched for in every page, log line and task table: it must never appear in any of them.
 SECRET_TOKEN = "tok-SECRET-7c1e5b9a4d2f-never-shown"
@@ -54,6 +58,7 @@ def owned(owner, django_user_model, monkeypatch):
     values = {f.name: f.default for f in spec.fields}
     values.update(prompt="a lighthouse", account=account)
     job = wait_until_final(submission.create_job(owner, workspace, spec, values, compare_group=uuid.uuid4()))
+    _give_a_first_frame(job)
     endpoint_flavors.refresh_flavors(account)
     endpoint = create_endpoint(owner, Flavor.objects.filter(available_num__gt=0).first())
     schedule = EndpointSchedule.objects.create(endpoint=endpoint, weekdays="01234", start_time=datetime.time(9),
@@ -67,6 +72,14 @@ def owned(owner, django_user_model, monkeypatch):
             "endpoint": endpoint.uuid, "schedule": schedule.uuid, "account": account.uuid,
             "workspace": workspace.uuid, "invitation": invitation.uuid, "invitation_secret": secret,
             "member": vera.username, "api_key": api_key.uuid, "batch": batch.uuid}
+
+
+def _give_a_first_frame(job):
+    """The crawled job also has an uploaded file, as an image-to-video job has: its page (jobs:input) is crawled."""
+    frame = io.BytesIO()
+    Image.new("RGB", (8, 6)).save(frame, "PNG")
+    job.input_file = default_storage.save(f"inputs/{job.uuid}.png", ContentFile(frame.getvalue()))
+    job.save(update_fields=["input_file"])
 
 
 def _started_batch(owner, workspace, account):
