@@ -22,6 +22,18 @@ class FieldSpec:
     help: str = ""
     path: tuple[str, ...] = ()  # where the value goes inside the request's config; () means top level `name`
 
+    def choice_label(self, value) -> str:
+        """How a person reads one of the values the provider takes ("Landscape 4:3" for landscape_4_3)."""
+        return CHOICE_LABELS.get(value, str(value)) if self.choices else str(value)
+
+    def labelled_choices(self) -> list[tuple[Any, str]]:
+        return [(value, self.choice_label(value)) for value in self.choices]
+
+    def shown(self, value) -> str:
+        if self.kind == "bool":
+            return "Yes" if value else "No"
+        return self.choice_label(value)
+
 
 @dataclass(frozen=True)
 class ModelSpec:
@@ -40,8 +52,29 @@ class ModelSpec:
     needs_image: bool = False
     extra: dict = field(default_factory=dict)
 
+    def shown(self, name: str, value) -> tuple[str, str]:
+        """One value as a person reads it: its field's label and readable value, or a column's label as it is."""
+        spec_field = next((spec_field for spec_field in self.fields if spec_field.name == name), None)
+        if spec_field is None:
+            return COLUMN_LABELS.get(name, name), str(value)
+        return spec_field.label, spec_field.shown(value)
+
+    def shown_parameters(self, values: dict) -> list[tuple[str, str]]:
+        """The model's own parameters among a job's values, in the form's order."""
+        return [self.shown(spec_field.name, values[spec_field.name])
+                for spec_field in self.fields if values.get(spec_field.name) is not None]
+
 
 ASPECT_RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4")
+# Labels of the choice values that are words for the provider, not for people; the values sent stay these keys.
+CHOICE_LABELS = {
+    "square_hd": "Square HD", "landscape_4_3": "Landscape 4:3", "landscape_16_9": "Landscape 16:9",
+    "portrait_3_4": "Portrait 3:4", "portrait_9_16": "Portrait 9:16",
+    "png": "PNG", "jpeg": "JPEG", "none": "None", "regular": "Regular", "high": "High",
+}
+# The columns a batch row may set beside the model's fields (batches.columns_for).
+COLUMN_LABELS = {"negative_prompt": "Negative prompt", "seed": "Seed", "image": "Image"}
+PROVIDER_NAMES = {"netmind": "NetMind", "apinfer": "Apinfer"}
 
 MODELS: dict[str, ModelSpec] = {
     spec.key: spec
@@ -133,9 +166,14 @@ def get(key: str) -> ModelSpec | None:
     return CUSTOM if key == CUSTOM_KEY else MODELS.get(key)
 
 
+def provider_name(provider: str) -> str:
+    """"NetMind" or "Apinfer", as pages name a provider; an unknown key as it is."""
+    return PROVIDER_NAMES.get(provider, provider)
+
+
 def choices():
     grouped = {}
     for spec in [*MODELS.values(), CUSTOM]:
-        group = "Legacy (Haiper)" if spec.legacy else ("Apinfer" if spec.provider == "apinfer" else "NetMind")
+        group = "Legacy (Haiper)" if spec.legacy else provider_name(spec.provider)
         grouped.setdefault(group, []).append((spec.key, spec.label))
     return list(grouped.items())

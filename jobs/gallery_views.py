@@ -14,7 +14,8 @@ first, and new outputs arriving meanwhile do not shift the pages already shown.
 
 A bad request (a page position, a bulk action) is answered with the gallery page and what was wrong, 400:
 the message may quote the request's values, so it goes through the template's autoescaping, never raw
-into a response body.
+into a response body. A bulk action a person can simply get wrong (nothing ticked, nothing downloadable yet)
+goes back to the gallery they were on, filters and all, with the reason as a message.
 """
 
 from django.conf import settings
@@ -39,6 +40,8 @@ from netmind_console.workspaces import access
 from netmind_console.workspaces.roles import Role
 
 PAGE_SIZE = 30
+# The filters a person sets in the folded "Filters" box; a batch is shown as a chip of its own.
+COUNTED_FILTERS = ("kind", "model", "provider", "since", "until", "q", "favourites")
 MAX_BULK = 500
 THUMBNAIL_TYPES = {".webp": "image/webp", ".png": "image/png", ".jpg": "image/jpeg"}
 # What the grid needs of each output and its job, and nothing more (a job's params can be large).
@@ -88,12 +91,18 @@ def _render_gallery(request, filters, shown, status=200, **context):
         batch_filter=selectors.batch_in(access.current_workspace(request), batch_uuid),
         clear_batch=without_batch(request, "jobs:gallery"),
         filters=filters,
+        active_filters=_active_filters(filters),
         has_any=bool(pairs),
         models=sorted({(model, model_label(model)) for model, _ in pairs}, key=lambda choice: choice[1]),
         providers=sorted({provider for _, provider in pairs}),
     )
     template = "jobs/gallery.html#results" if request.htmx else "jobs/gallery.html"
     return render(request, template, context, status=status)
+
+
+def _active_filters(filters) -> int:
+    data = filters.cleaned_data if filters.is_valid() else {}
+    return sum(1 for name in COUNTED_FILTERS if data.get(name))
 
 
 def _next_page_url(request, last_shown) -> str:
@@ -133,7 +142,7 @@ def bulk_action(request):
         return _bulk_error(request, f"Unknown action “{(action or '')[:40]}”: choose delete or zip.")
     ids = request.POST.getlist("ids")
     if not ids:
-        return _bulk_error(request, "No outputs selected: tick at least one.")
+        return _back_with_message(request, "No outputs selected: tick at least one.")
     if len(ids) > MAX_BULK:
         return _bulk_error(request, f"Too many outputs selected ({len(ids)}): at most {MAX_BULK} at once.")
     not_an_id = next((value for value in ids if parse_uuid(value) is None), None)
@@ -149,13 +158,19 @@ def bulk_action(request):
         try:
             return zip_response(selected)
         except NothingToZip as error:
-            return _bulk_error(request, str(error))
+            return _back_with_message(request, str(error))
     require_delete_right(request, workspace, {output.owner_id for output in selected})
     if request.POST.get("confirm") != "yes":
         return render(request, "jobs/gallery.html", {"confirming": selected})
     history.delete_outputs(selected, actor=request.user, request=request)
     messages.success(request, f"Deleted {len(selected)} output{'s' if len(selected) != 1 else ''}.")
     return redirect("jobs:gallery")
+
+
+def _back_with_message(request, message):
+    """Back to the gallery page the bulk form was sent from, `message` shown there as an error."""
+    messages.error(request, message)
+    return _back_to_gallery(request)
 
 
 def _bulk_error(request, message):

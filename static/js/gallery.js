@@ -1,7 +1,24 @@
-// Gallery: a lightbox with previous/next and ←/→/Escape, and a count of ticked outputs.
-// Progressive: without this file, thumbnails link to the full files and the bulk form still posts.
+// Gallery: a count of ticked outputs that enables the bulk buttons, and a lightbox with previous/next and ←/→/Escape.
+// Progressive: without this file, thumbnails link to the full files and the bulk form still posts (the server
+// sends an empty selection back to the gallery with a message).
 (function () {
   "use strict";
+
+  // A live count of ticked outputs next to the bulk buttons, which wait until something is ticked.
+  var count = document.querySelector("[data-selection-count]");
+  var hint = count ? count.textContent : "";
+  function showSelection() {
+    if (!count) return;
+    var ticked = document.querySelectorAll("input[name=ids][form=bulk-form]:checked").length;
+    count.textContent = ticked ? ticked + " selected" : hint;
+    document.querySelectorAll("[data-needs-selection]").forEach(function (button) { button.disabled = !ticked; });
+  }
+  showSelection();
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("input[name=ids][form=bulk-form]")) showSelection();
+  });
+  // New filters replace the results, and the ticks with them.
+  document.addEventListener("htmx:afterSettle", showSelection);
 
   var dialog = document.getElementById("lightbox");
   if (!dialog || typeof dialog.showModal !== "function") return;
@@ -88,13 +105,4 @@
   }
   revealButtons(document);
   document.addEventListener("htmx:afterSettle", function (event) { revealButtons(event.detail.elt.parentElement || document); });
-
-  // A live count of ticked outputs next to the bulk buttons.
-  var count = document.querySelector("[data-selection-count]");
-  var hint = count ? count.textContent : "";
-  document.addEventListener("change", function (event) {
-    if (!count || !event.target.matches("input[name=ids][form=bulk-form]")) return;
-    var ticked = document.querySelectorAll("input[name=ids][form=bulk-form]:checked").length;
-    count.textContent = ticked ? ticked + " selected" : hint;
-  });
 })();

@@ -87,7 +87,7 @@ def test_filter_choices_only_list_the_users_own_models_by_name(owner_client, own
     assert '<option value="Qwen/Qwen-Image">Qwen Image</option>' in page
     assert '<option value="acme/free-model">acme/free-model</option>' in page
     assert "secret/model" not in page
-    assert '<option value="netmind">netmind</option>' in page and '<option value="apinfer">' not in page
+    assert '<option value="netmind">NetMind</option>' in page and '<option value="apinfer">' not in page
 
 
 # --- what each card shows -----------------------------------------------------------------------
@@ -122,7 +122,7 @@ def test_video_and_audio_play_inline_with_poster_and_waveform(owner_client, owne
     html = owner_client.get(GALLERY).content.decode()
 
     assert f'<video controls preload="metadata" poster="{reverse("jobs:thumbnail", args=[video.uuid])}"' in html
-    assert f'<audio controls preload="none" src="{reverse("jobs:media", args=[audio.uuid])}"' in html
+    assert f'<audio controls preload="metadata" src="{reverse("jobs:media", args=[audio.uuid])}"' in html
     assert f'class="waveform" src="{reverse("jobs:thumbnail", args=[audio.uuid])}"' in html
 
 
@@ -375,19 +375,29 @@ def test_the_zip_download_streams_every_selected_file(owner_client, owner, media
     assert any(name.endswith(f"hkchengrex-mmaudio-{audio.uuid.hex[:8]}.wav") for name in bundle.namelist())
 
 
-def test_a_zip_of_nothing_archived_is_a_400(owner_client, owner):
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"action": "zip"}, "No outputs selected: tick at least one."),
+        ({"action": "delete"}, "No outputs selected: tick at least one."),
+        ({"action": "zip", "ids": ["pending"]}, "None of the selected outputs has a local copy to download yet."),
+    ],
+)
+def test_a_selection_with_nothing_to_act_on_goes_back_to_the_gallery_it_came_from(owner_client, owner, data, message):
     pending = make_output(make_job(owner))
+    data = {**data, "ids": [pending.uuid]} if "ids" in data else data
+    came_from = f"http://testserver{GALLERY}?q=fox&kind=image"
 
-    response = owner_client.post(BULK, {"action": "zip", "ids": [pending.uuid]})
+    response = owner_client.post(BULK, data, headers={"referer": came_from}, follow=True)
 
-    assert response.status_code == 400
-    assert b"local copy" in response.content
+    assert response.redirect_chain == [(came_from, 302)]
+    assert [str(shown) for shown in response.context["messages"]] == [message]
+    assert message in html.unescape(response.content.decode())
 
 
 @pytest.mark.parametrize(
     "data, message",
     [
-        ({"action": "zip"}, b"No outputs selected"),
         ({"action": "burn", "ids": ["7c0b6b64-3f2d-4a56-9d7e-2b8c1f0a9e11"]}, "Unknown action “burn”".encode()),
         ({"action": "delete", "ids": ["not-a-uuid"]}, "“not-a-uuid” is not an output id".encode()),
     ],
