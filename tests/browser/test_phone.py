@@ -29,4 +29,4 @@ def test_on_a_phone_the_menu_leads_to_a_job_page_that_fits(open_page, console, a
     wait_for_final_state(page, "Succeeded")
     assert_result_works(page, "image")
     assert_nothing_wider_than_the_screen(page)
-    screenshot(page, "phone-job")
+    screenshot(page, "phone-job", readme_name="phone-job")
