@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from scaleout import FINAL, calls_per_job  # noqa: E402
+from scaleout import FINAL, calls_per_job, run_and_report  # noqa: E402
 
 from netmind_console.sandbox.lifecycle import DURATIONS  # noqa: E402
 from tests.fixtures.sandbox import SandboxProcess  # noqa: E402
@@ -115,11 +115,7 @@ def print_table(report):
 
 
 def main():
-    args = parse_args()
-    report = run(args)
-    print_table(report)
-    if args.json:
-        Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
+    run_and_report(parse_args, run, print_table)
 
 
 if __name__ == "__main__":

@@ -41,7 +41,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from scaleout import calls_per_job  # noqa: E402
+from scaleout import calls_per_job, run_and_report  # noqa: E402
 
 from netmind_console.sandbox.lifecycle import DURATIONS  # noqa: E402
 from tests.fixtures.live import LiveConsole  # noqa: E402
@@ -189,11 +189,7 @@ def print_table(report):
 
 
 def main():
-    args = parse_args()
-    report = run(args)
-    print_table(report)
-    if args.json:
-        Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
+    run_and_report(parse_args, run, print_table)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ task). A benchmark, not a test.
 """
 
 import argparse
-import json
 import math
 import os
 import statistics
@@ -33,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from detection_latency import make_user, submit  # noqa: E402
 from gallery import setup_django  # noqa: E402
-from scaleout import calls_per_job  # noqa: E402
+from scaleout import calls_per_job, run_and_report  # noqa: E402
 
 from tests.fixtures.sandbox import SandboxProcess  # noqa: E402
 
@@ -103,11 +102,7 @@ def print_table(report):
 
 
 def main():
-    args = parse_args()
-    report = run(args)
-    print_table(report)
-    if args.json:
-        Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
+    run_and_report(parse_args, run, print_table)
 
 
 if __name__ == "__main__":

@@ -126,12 +126,17 @@ def print_table(report):
         print(f"{final:>10,} final  {', '.join(map(str, sizes))}")
 
 
-def main():
+def run_and_report(parse_args, run, print_table):
+    """What every live benchmark's main does: run with its arguments, print the table, keep the JSON if asked."""
     args = parse_args()
     report = run(args)
     print_table(report)
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
+
+
+def main():
+    run_and_report(parse_args, run, print_table)
 
 
 if __name__ == "__main__":
