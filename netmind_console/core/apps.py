@@ -12,4 +12,4 @@ class CoreConfig(AppConfig):
 
         schedules.connect()
         media_markers.connect()
-        post_spawn.connect(services.beat_when_a_worker_starts, dispatch_uid="netmind_console.heartbeat_on_start")
+        post_spawn.connect(services.on_worker_start, dispatch_uid="netmind_console.on_worker_start")

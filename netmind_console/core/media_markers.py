@@ -7,9 +7,10 @@ small file `workers/<name>-<nonce>.json` in the media storage. The nonce is draw
 a file of that name is this very process's, never a namesake's (a pid reused on the host, a copied disk), and
 no marker file is ever overwritten: a reader never catches one half-replaced.
 
-Worker processes mark when they start (django-q2's post_spawn) and, at most once a minute, before they run a
-task (pre_execute): every worker that archives keeps a live marker, though the heartbeat schedule runs on one
-cluster only. /healthz, the dashboard, the job page and the worker's start-up log read them.
+Worker processes mark when they start (django-q2's post_spawn, through services.on_worker_start) and, at most
+once a minute, before they run a task (pre_execute): every worker that archives keeps a live marker, though the
+heartbeat schedule runs on one cluster only. /healthz, the dashboard, the job page and the worker's start-up log
+read them.
 """
 
 import json
@@ -23,7 +24,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.signals import setting_changed
 from django.utils import timezone
-from django_q.signals import post_spawn, pre_execute
+from django_q.signals import pre_execute
 
 from netmind_console.core.models import HEARTBEAT_STALE_AFTER, MediaMarker
 
@@ -52,10 +53,8 @@ def marker_file(name: str, nonce: str) -> str:
     return f"workers/{name}-{nonce}.json"
 
 
-def on_worker_start(sender, proc_name, **kwargs):
-    # Tasks run inline (Q_CLUSTER "sync", as in the tests) send the signals from the calling process: no worker.
-    if proc_name == "MainProcess":
-        return
+def mark_this_worker():
+    """At a worker process's start (services.on_worker_start): its marker, and a warning if it cannot read others'."""
     _ThisWorker.name = f"{socket.gethostname()}-{os.getpid()}"
     _ThisWorker.nonce = secrets.token_hex(16)
     try:
@@ -145,6 +144,5 @@ def _forget_found(setting, **kwargs):
 
 
 def connect():
-    post_spawn.connect(on_worker_start, dispatch_uid="netmind_console.media_marker_on_start")
     pre_execute.connect(on_task, dispatch_uid="netmind_console.media_marker_on_task")
     setting_changed.connect(_forget_found, dispatch_uid="netmind_console.media_markers_forget_found")

@@ -18,9 +18,10 @@ def record_heartbeat():
     WorkerHeartbeat.objects.update_or_create(name=settings.Q_CLUSTER["name"], defaults={"beat_at": timezone.now()})
 
 
-def beat_when_a_worker_starts(sender, proc_name, **kwargs):
-    """A worker beats the moment django-q2 spawns it (post_spawn): the scheduled heartbeat first runs only after
-    the scheduler's first look at its schedules, up to half a minute later, and /healthz said 503 meanwhile."""
+def on_worker_start(sender, proc_name, **kwargs):
+    """django-q2 spawned a process (post_spawn). A worker beats at once: the scheduled heartbeat first runs only
+    after the scheduler's first look at its schedules, up to half a minute later, and /healthz said 503 meanwhile.
+    And it leaves its media marker."""
     # Tasks run inline (Q_CLUSTER "sync", as in the tests) send the signal from the calling process: no worker.
     if proc_name == "MainProcess":
         return
@@ -28,6 +29,7 @@ def beat_when_a_worker_starts(sender, proc_name, **kwargs):
         record_heartbeat()
     except DatabaseError:  # the worker still runs; the scheduled heartbeat tries again
         logger.exception("This worker could not record its first heartbeat")
+    media_markers.mark_this_worker()
 
 
 def database_ok() -> bool:

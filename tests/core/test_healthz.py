@@ -70,7 +70,7 @@ def test_with_no_token_configured_no_bearer_value_shows_the_parts(client, settin
 def a_worker_marked(settings, tmp_path, fresh_marker_process):
     """A worker process started with MEDIA_ROOT on its host's disk, and left its marker there."""
     settings.MEDIA_ROOT = tmp_path / "worker-disk"
-    media_markers.on_worker_start(sender="django_q", proc_name="Process-4f1c")
+    media_markers.mark_this_worker()
     services.record_heartbeat()
 
 
@@ -109,6 +109,6 @@ def test_a_worker_is_healthy_as_soon_as_it_starts_not_at_its_first_scheduled_hea
 
 
 def test_tasks_run_inline_are_no_worker_and_do_not_make_the_console_look_healthy(client, console_setup):
-    services.beat_when_a_worker_starts(sender="django_q", proc_name="MainProcess")
+    services.on_worker_start(sender="django_q", proc_name="MainProcess")
 
     assert client.get("/healthz").status_code == 503

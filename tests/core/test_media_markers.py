@@ -14,11 +14,18 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
+from django_q.signals import post_spawn
 
 from netmind_console.core import media_markers, queue
 from netmind_console.core.models import HEARTBEAT_STALE_AFTER, MediaMarker
 from tests.jobs.batch_helpers import text_of
-from tests.jobs.gallery_fixtures import console_setup, make_archived, make_job, media_files, png_bytes  # noqa: F401
+from tests.jobs.gallery_fixtures import (  # noqa: F401
+    console_setup,
+    make_archived,
+    make_job,
+    media_files,
+    png_bytes,
+)
 
 pytestmark = pytest.mark.django_db
 HOST = socket.gethostname()
@@ -37,7 +44,7 @@ def disks(settings, tmp_path, fresh_marker_process):
 
 def start_worker():
     """What django-q2 does in each worker process it starts."""
-    media_markers.on_worker_start(sender="django_q", proc_name=A_WORKER)
+    post_spawn.send(sender="django_q", proc_name=A_WORKER)
 
 
 def another_worker(host, seen_at=None):
