@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: screenshots run test install migrate test-postgres chromium clean
+.PHONY: screenshots run test install migrate test-live test-postgres chromium clean
 
 run: install .env migrate
 	$(BIN)/python manage.py collectstatic --noinput -v 0
@@ -41,8 +41,9 @@ chromium:
 # Then the tests in three passes; the first that fails stops `make test` with its exit code:
 # - the fast tests on PYTEST_WORKERS pytest-xdist workers, each with its own test database, Redis database,
 #   cache directory and sandboxes (tests/fixtures/parallel.py);
-# - the `slow` and `browser` tests one at a time: they start their own processes and wait on them (among them
-#   axe-core on every page at desktop and phone size, tests/browser/test_accessibility.py);
+# - the `slow` tests and the `browser` tests as two pytest processes side by side, each one test at a time: they
+#   start their own processes and mostly wait on them (among them axe-core on every page at desktop and phone
+#   size, tests/browser/test_accessibility.py). The slow ones' log is printed when both are done;
 # - test-postgres, below.
 # The browser tests collect static files themselves, with the test settings pytest provides.
 PYTEST_WORKERS ?= 2
@@ -53,9 +54,16 @@ test: install chromium
 	$(BIN)/lint-imports --no-cache
 	@echo "== fast tests on SQLite, $(PYTEST_WORKERS) workers"
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "$(FAST_TESTS)"
-	@echo "== slow and browser tests on SQLite, one at a time"
-	$(BIN)/pytest -m "$(SERIAL_TESTS)"
+	@$(MAKE) --no-print-directory test-live
 	@$(MAKE) --no-print-directory test-postgres
+
+test-live: install chromium
+	@echo "== browser tests, and beside them the slow tests (their log follows)"
+	@mkdir -p var; $(BIN)/pytest -m slow -p no:cacheprovider > var/slow-tests.log 2>&1 & slow=$$!; \
+	$(BIN)/pytest -m browser; browser=$$?; \
+	wait $$slow; slow_status=$$?; \
+	echo "== slow tests (run beside the browser tests)"; cat var/slow-tests.log; \
+	test $$browser -eq 0 -a $$slow_status -eq 0
 
 # The same database-touching tests again on PostgreSQL + Redis (the scaled-out configuration). Browser
 # tests run their own SQLite console, the slow multi-worker run is on PostgreSQL + Redis already, and the

@@ -6,15 +6,12 @@ leaves an event loop marked as running, and Django's ORM refuses to work under o
 the processes must be gone before the rest of the suite (tests/clients, tests/jobs, ...) runs.
 """
 
-import subprocess
-import sys
-
 import pytest
 from playwright.sync_api import sync_playwright
 
 from tests.browser.journeys import complete_first_run
-from tests.fixtures.live import LiveConsole
-from tests.fixtures.sandbox import ROOT, SandboxProcess
+from tests.fixtures.live import LiveConsole, collect_static
+from tests.fixtures.sandbox import SandboxProcess
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -29,8 +26,7 @@ SANDBOX_SPEED = 20
 
 @pytest.fixture(scope="package")
 def static_collected():
-    """`make test` collects static files first; doing it here too lets this suite run on its own."""
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, check=True)
+    collect_static()
 
 
 @pytest.fixture(scope="package")
