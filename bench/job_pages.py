@@ -8,31 +8,39 @@ on the given PostgreSQL server) and its timing: fills `--rows` jobs of one user'
 in fifty still active) plus a fifth as many of another user's, then times through django.test.Client the
 job list, its htmx table fragment, the list filtered to active jobs, a prompt search, and the status
 fragment a watching page polls, for a finished job and for a running one (whose poll may queue a sync).
-A benchmark, not a test.
+A benchmark, not a test. `--rows 1000000` (with PostgreSQL) is the million-row point: the fill is
+bench/fast_fill.py's, and its time is printed beside the figures.
 """
 
 import json
 import random
 import sys
 import time
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
+from fast_fill import indexes_built_afterwards, insert_rows
 from gallery import MODELS, WORDS, measure, parse_args, scratch_database_url, setup_django
-from gallery import _analyze as analyze
 
 
 def fill(rows: int):
     from django.contrib.auth import get_user_model
 
+    from jobs.models import Job
+
     user_model = get_user_model()
     measured = user_model.objects.create_user("bench")
     bystander = user_model.objects.create_user("bystander")
     started = time.perf_counter()
-    _fill_user(measured, rows, random.Random(1))
-    _fill_user(bystander, rows // 5, random.Random(2))
-    analyze()
+    with indexes_built_afterwards(Job):
+        _fill_user(measured, rows, random.Random(1))
+        _fill_user(bystander, rows // 5, random.Random(2))
     return measured, time.perf_counter() - started
+
+
+JOB_COLUMNS = ("uuid", "workspace_id", "owner_id", "model_key", "provider", "adapter", "prompt", "state", "remote_id",
+               "created_at", "finished_at")
 
 
 def _fill_user(user, rows: int, rng: random.Random, batch=5000):
@@ -41,18 +49,18 @@ def _fill_user(user, rows: int, rng: random.Random, batch=5000):
     from jobs.models import Job
     from netmind_console.workspaces.services import personal_workspace
 
-    workspace = personal_workspace(user)
+    workspace = personal_workspace(user).pk
     now = timezone.now()
     for first in range(0, rows, batch):
         jobs = []
         for i in range(first, min(rows, first + batch)):
             model, provider, _kind = rng.choice(MODELS)
             active = rng.random() < 0.02
-            jobs.append(Job(workspace=workspace, owner=user, model_key=model, provider=provider,
-                            adapter="generation", prompt=" ".join(rng.sample(WORDS, 5)),
-                            state="running" if active else "succeeded", remote_id=f"gen-{user.pk}-{i}", created_at=now - timedelta(minutes=3 * i),
-                            finished_at=None if active else now - timedelta(minutes=3 * i - 1)))
-        Job.objects.bulk_create(jobs)
+            prompt = " ".join(rng.sample(WORDS, 5))
+            jobs.append((uuid.uuid4(), workspace, user.pk, model, provider, "generation", prompt,
+                         "running" if active else "succeeded", f"gen-{user.pk}-{i}", now - timedelta(minutes=3 * i),
+                         None if active else now - timedelta(minutes=3 * i - 1)))
+        insert_rows(Job, JOB_COLUMNS, jobs)
 
 
 def main():

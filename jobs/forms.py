@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
-from jobs import catalogue
+from jobs import catalogue, search
 from jobs.adapters import MAX_SEED
 from jobs.models import OutputKind
 from netmind_console.accounts.forms import AccountChoiceField
@@ -252,7 +252,7 @@ class GalleryFilters(forms.Form):
         if data["until"]:
             outputs = outputs.filter(created_at__lt=_start_of(data["until"]) + timedelta(days=1))
         if data["q"]:
-            outputs = outputs.filter(job__prompt__icontains=data["q"])
+            outputs = search.prompts_containing(outputs, data["q"], path="job__prompt")
         if data["favourites"]:
             outputs = outputs.filter(favourite=True)
         if data["batch"]:

@@ -29,7 +29,7 @@ from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from jobs import history, selectors
-from jobs.forms import BadCursor, GalleryFilters, cursor_for, parse_cursor
+from jobs.forms import BadCursor, GalleryFilters, parse_cursor
 from jobs.models import ArchiveState, Output, model_label
 from jobs.permissions import output_for, require_delete_right
 from jobs.views import without_batch
@@ -57,38 +57,32 @@ GRID_FIELDS = (
 @vary_on_headers("HX-Request")
 def gallery(request):
     filters = GalleryFilters(request.GET)
-    shown = _workspace_outputs(request)
     if not filters.is_valid():
-        return _render_gallery(request, filters, shown, outputs=[], status=400)
+        return _render_gallery(request, filters, outputs=[], status=400)
     try:
         cursor = parse_cursor(request.GET["after"]) if request.GET.get("after") else None
     except (BadCursor, OverflowError) as error:
-        return _render_gallery(request, filters, shown, outputs=[], error=str(error), status=400)
-    context = _page(request, filters, shown, cursor)
+        return _render_gallery(request, filters, outputs=[], error=str(error), status=400)
+    context = _page(request, filters, cursor)
     if request.htmx and cursor:
         return render(request, "jobs/gallery.html#page", context)
-    return _render_gallery(request, filters, shown, **context)
+    return _render_gallery(request, filters, **context)
 
 
-def _workspace_outputs(request):
-    return Output.objects.filter(workspace=access.current_workspace(request))
+def _page(request, filters, cursor=None) -> dict:
+    shown = Output.objects.filter(workspace=access.current_workspace(request))
+    outputs = filters.apply(shown).select_related("job").only(*GRID_FIELDS)
+    page, next_position = selectors.keyset_page(outputs, cursor, PAGE_SIZE)
+    return {"outputs": page, "next_url": _next_page_url(request, next_position) if next_position else None}
 
 
-def _page(request, filters, shown, cursor=None) -> dict:
-    outputs = filters.apply(shown).select_related("job").only(*GRID_FIELDS).order_by("-created_at", "-id")
-    if cursor:
-        outputs = selectors.after_position(outputs, cursor)
-    page = list(outputs[: PAGE_SIZE + 1])
-    next_url = _next_page_url(request, page[PAGE_SIZE - 1]) if len(page) > PAGE_SIZE else None
-    return {"outputs": page[:PAGE_SIZE], "next_url": next_url}
-
-
-def _render_gallery(request, filters, shown, status=200, **context):
+def _render_gallery(request, filters, status=200, **context):
     """The whole page, or just the results for an htmx filter change; both need the filter choices."""
-    pairs = set(shown.order_by().values_list("model_key", "provider").distinct())
+    workspace = access.current_workspace(request)
+    pairs = selectors.models_and_providers(workspace)
     batch_uuid = filters.cleaned_data.get("batch") if filters.is_valid() else None
     context.update(
-        batch_filter=selectors.batch_in(access.current_workspace(request), batch_uuid),
+        batch_filter=selectors.batch_in(workspace, batch_uuid),
         clear_batch=without_batch(request, "jobs:gallery"),
         filters=filters,
         active_filters=_active_filters(filters),
@@ -105,9 +99,9 @@ def _active_filters(filters) -> int:
     return sum(1 for name in COUNTED_FILTERS if data.get(name))
 
 
-def _next_page_url(request, last_shown) -> str:
+def _next_page_url(request, position: str) -> str:
     query = request.GET.copy()
-    query["after"] = cursor_for(last_shown)
+    query["after"] = position
     return f"{reverse('jobs:gallery')}?{query.urlencode()}"
 
 
@@ -177,8 +171,7 @@ def _bulk_error(request, message):
     """The gallery's first page with `message` above the results (autoescaped: it may quote the request), 400."""
     filters = GalleryFilters({})
     filters.is_valid()
-    shown = _workspace_outputs(request)
-    return _render_gallery(request, filters, shown, error=message, status=400, **_page(request, filters, shown))
+    return _render_gallery(request, filters, error=message, status=400, **_page(request, filters))
 
 
 @login_required
