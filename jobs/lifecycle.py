@@ -92,32 +92,47 @@ def count_unexpected(job: Job, reason: str):
 
 def apply_snapshot(job: Job, snapshot: RemoteSnapshot):
     """Bring the row in step with the remote job: state, raw word, outputs, seed, cost."""
-    extra = {"raw_status": snapshot.raw_status[:100], "last_synced_at": timezone.now()}
+    synced = {"raw_status": snapshot.raw_status[:100], "last_synced_at": timezone.now()}
     if snapshot.seed is not None:
-        extra["seed"] = snapshot.seed
+        synced["seed"] = snapshot.seed
     if snapshot.credit_cost is not None:
-        extra["credit_cost"] = snapshot.credit_cost
-    Job.objects.filter(pk=job.pk).update(**extra)
-    job.refresh_from_db()
+        synced["credit_cost"] = snapshot.credit_cost
     state = snapshot.state
     if state in (JobState.QUEUED, JobState.RUNNING):
-        transition(job, _FORWARD[state], state, f"Provider says {snapshot.raw_status}", waiting_reason="")
+        _move(job, _FORWARD[state], state, f"Provider says {snapshot.raw_status}", synced, waiting_reason="")
     elif state == JobState.SUCCEEDED:
-        _succeed(job, snapshot)
+        _succeed(job, snapshot, synced)
     elif state in (JobState.FAILED, JobState.CANCELLED):
         message = snapshot.failure_message or f"The provider reports the job {snapshot.raw_status}."
-        transition(job, _ANY_ACTIVE, state, message, error_message=message, waiting_reason="",
-                   provider_log=list(snapshot.provider_log))
+        _move(job, _ANY_ACTIVE, state, message, synced, error_message=message, waiting_reason="",
+              provider_log=list(snapshot.provider_log))
+    else:
+        _record_sync(job, synced)
 
 
-def _succeed(job: Job, snapshot: RemoteSnapshot):
+def _move(job: Job, from_states, to_state: str, note: str, synced: dict, **fields) -> bool:
+    """The move and the sync's own fields in one write, from the state the job was read in: a finished job shows as
+    finished as soon as the provider's answer is in. If another worker moved it since, the sync's fields are written
+    alone and the move is decided on the fresh row (so its event names the state it really left)."""
+    if job.state in from_states and transition(job, [job.state], to_state, note, **synced, **fields):
+        return True
+    _record_sync(job, synced)
+    return transition(job, from_states, to_state, note, **fields)
+
+
+def _record_sync(job: Job, synced: dict):
+    Job.objects.filter(pk=job.pk).update(**synced)
+    job.refresh_from_db()
+
+
+def _succeed(job: Job, snapshot: RemoteSnapshot, synced: dict):
     # Inline results go into the storage before the transaction: an upload must not hold the database's lock.
     incoming = _stage_inline_results(job, snapshot)
     committed = set()
     try:
         with transaction.atomic():
-            moved = transition(job, _ANY_ACTIVE, JobState.SUCCEEDED, f"Provider says {snapshot.raw_status}",
-                               waiting_reason="")
+            moved = _move(job, _ANY_ACTIVE, JobState.SUCCEEDED, f"Provider says {snapshot.raw_status}", synced,
+                          waiting_reason="")
             taken = record_outputs(job, snapshot, incoming) if moved else set()
         committed = taken
     finally:  # copies no task took: recorded by an earlier sync, or the transaction failed

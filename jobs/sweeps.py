@@ -1,12 +1,13 @@
 """Sweeping the active jobs while nobody watches: recover work a lost task would strand, then sync the
-running jobs, one list call per account where many are active.
+running jobs, one list call per account where that costs less than a GET per active job (read_costs.py).
 
 Every worker's cluster may run a sweep. A sweep claims the rows it asks work for: it stamps
 `sync_requested_at` (the stamp a watching page sets too) while holding them with SELECT ... FOR UPDATE
 SKIP LOCKED, so concurrent sweeps split the rows instead of queuing each twice, and a row whose task is
 still queued is not asked again. The stamp is answered once the work has visibly happened (the row was
 synced, or its send was attempted); a stamp older than STALE_CLAIM means the task was lost with a dead
-worker (the Redis broker keeps no copy of a task in flight), and the row is claimed again.
+worker (the Redis broker keeps no copy of a task in flight), and the row is claimed again. A row asked for less
+than a second ago (a watching page's sync, say) waits for the next sweep: no job is read more than once a second.
 """
 
 import logging
@@ -19,11 +20,13 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from jobs import slots
+from jobs import read_costs, slots
 from jobs.adapters import ADAPTERS, RemoteSnapshot
 from jobs.lifecycle import apply_snapshot, transition
 from jobs.models import Job, JobState
 from jobs.slots import STALE_CLAIM
+from jobs.sync import WATCHED_SYNC_INTERVAL
+from netmind_console.accounts.models import ProviderAccount
 from netmind_console.accounts.services import client_for_account
 from netmind_console.clients import errors
 from netmind_console.core import schedules
@@ -33,7 +36,7 @@ from netmind_console.core.queue import enqueue
 log = logging.getLogger(__name__)
 
 UNQUEUED_GRACE = timedelta(seconds=10)
-LIST_SWEEP_THRESHOLD = 5  # with this many active jobs on one account, one list call beats a GET each
+LIST_SWEEP_THRESHOLD = 5  # until a list call was measured: with this many active jobs, one list call beats a GET each
 LIST_SWEEP_BUDGET_SECONDS = settings.CONSOLE_TASK_TIMEOUT / 2  # then the rest waits for the next sweep
 UPDATE_BATCH = 500  # ids per UPDATE: SQLite caps the parameters of one statement
 UNKNOWN_RECHECK = timedelta(seconds=min(schedules.SWEEP_SECONDS, 60) / 2)  # reconcile once per sweep
@@ -85,17 +88,31 @@ def sync_in_flight(account_ids=None, now=None):
     running = Job.objects.filter(state__in=[JobState.QUEUED, JobState.RUNNING]).exclude(remote_id="")
     if account_ids is not None:
         running = running.filter(account_id__in=account_ids)
-    claimed = _claim(running.filter(_not_asked(now, STALE_CLAIM, answered_by="last_synced_at")), now,
-                     fields=("pk", "account_id", "adapter"))
+    recently_asked = Q(sync_requested_at__gt=now - WATCHED_SYNC_INTERVAL)
+    claimed = _claim(running.filter(_not_asked(now, STALE_CLAIM, answered_by="last_synced_at")).exclude(recently_asked),
+                     now, fields=("pk", "account_id", "adapter"))
     per_account = defaultdict(list)
     for pk, account_id, adapter in claimed:
         per_account[account_id, adapter].append(pk)
+    uuids = dict(ProviderAccount.objects.filter(pk__in={account_id for account_id, _ in per_account})
+                 .values_list("pk", "uuid"))
     for (account_id, adapter), pks in per_account.items():
-        if len(pks) >= LIST_SWEEP_THRESHOLD and ADAPTERS[adapter].supports_list:
+        if account_id in uuids and prefers_list(uuids[account_id], adapter, len(pks)):
             enqueue("jobs.tasks.sync_account_jobs", account_id, adapter)
         else:
             for pk in pks:
                 enqueue("jobs.tasks.sync_job", pk)
+
+
+def prefers_list(account_uuid, adapter: str, active: int) -> bool:
+    """One list call rather than `active` GETs: when the last list cost no more than that many GETs would (its
+    seconds against a typical GET's); until a list was measured, once LIST_SWEEP_THRESHOLD jobs are active."""
+    if not ADAPTERS[adapter].supports_list:
+        return False
+    cost = read_costs.estimate(account_uuid, adapter)
+    if cost is None:
+        return active >= LIST_SWEEP_THRESHOLD
+    return active * cost.get_seconds >= cost.list_seconds
 
 
 def sync_account_jobs(account_id: int, adapter_name: str):
@@ -113,7 +130,7 @@ def sync_account_jobs(account_id: int, adapter_name: str):
         return
     account = next(iter(jobs.values())).account
     try:
-        with client_for_account(account) as client:
+        with client_for_account(account) as client, read_costs.measured(client) as cost:
             remote_jobs = ADAPTERS[adapter_name].list_remote(client)
     except errors.ProviderError as error:
         log.info("List sweep for account %s postponed: %s", account_id, error)
@@ -124,6 +141,9 @@ def sync_account_jobs(account_id: int, adapter_name: str):
         for job in jobs.values():
             enqueue("jobs.tasks.sync_job", job.pk)
         return
+    read_costs.remember_list(account.uuid, adapter_name, cost, len(remote_jobs))
+    log.info("List sweep for account %s: %d jobs listed, %d bytes in %.2f s", account_id, len(remote_jobs),
+             cost.bytes, cost.seconds)
     seen = {snapshot.remote_id: snapshot for snapshot in remote_jobs if snapshot.remote_id in jobs}
     changed, unchanged = [], []
     for remote_id, snapshot in seen.items():

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from jobs import read_costs
 from jobs.adapters import ADAPTERS, RemoteSnapshot
 from jobs.lifecycle import apply_snapshot, count_unexpected, fail, give_up, transition
 from jobs.models import Job, JobState
@@ -24,6 +25,9 @@ from netmind_console.core.claims import claim_sync
 from netmind_console.core.queue import enqueue
 
 WATCHED_SYNC_INTERVAL = timedelta(seconds=1)
+# A watching page polls every half interval, each poll a few milliseconds early or late: a claim due within this
+# margin is taken, so a watched job is read every second poll (about once a second), not every third.
+POLL_JITTER = timedelta(milliseconds=100)
 RECONCILE_WINDOW = timedelta(seconds=5)  # clock skew allowed when matching a remote job to an ambiguous create
 
 
@@ -31,9 +35,10 @@ def sync_job(job_id: int):
     job = Job.objects.select_related("account").filter(pk=job_id).first()
     if not job or job.state not in (JobState.QUEUED, JobState.RUNNING) or not job.remote_id or not job.account:
         return
+    adapter = ADAPTERS[job.adapter]
     try:
-        with client_for(job) as client:
-            snapshot = ADAPTERS[job.adapter].fetch(client, job, incoming_dir())
+        with client_for(job) as client, read_costs.measured(client) as cost:
+            snapshot = adapter.fetch(client, job, incoming_dir())
     except CannotPrepare as error:
         return fail(job, job.state, str(error))
     except errors.NotFound:
@@ -47,19 +52,26 @@ def sync_job(job_id: int):
     except Exception as error:
         return count_unexpected(job, unexpected("checking on the job", job, error))
     apply_snapshot(job, snapshot)
+    if adapter.supports_list:  # what a GET costs, against a list call (sweeps.prefers_list)
+        read_costs.remember_get(job.account.uuid, job.adapter, cost)
 
 
 def request_sync_if_stale(job: Job) -> bool:
-    """A page is watching this job: sync it now unless a sync is already under way (claimed once for all tabs)."""
+    """A page is watching this job: sync it unless one was asked for less than a second ago (by any tab or sweep).
+
+    Paced by when syncs were asked for (`sync_requested_at`), not by when the last one was applied: that comes a
+    queue hop later, so a poll one interval after the last claim would still find it fresh and skip a second.
+    """
     now = timezone.now()
     if job.state == JobState.PENDING and job.retry_at and job.retry_at <= now:
         enqueue("jobs.tasks.submit_job", job.pk)
         return True
     if job.state not in (JobState.QUEUED, JobState.RUNNING):
         return False
-    if job.last_synced_at and job.last_synced_at >= now - WATCHED_SYNC_INTERVAL:
-        return False
-    claimed = claim_sync(job, WATCHED_SYNC_INTERVAL, now)
+    interval = WATCHED_SYNC_INTERVAL - POLL_JITTER
+    if job.sync_requested_at and job.sync_requested_at > now - interval:
+        return False  # asked for already, as the row was read: a poll that finds nothing new writes nothing
+    claimed = claim_sync(job, interval, now)
     if claimed:
         enqueue("jobs.tasks.sync_job", job.pk)
     return claimed

@@ -120,6 +120,9 @@ class ProviderHttp:
         self._timeout = timeout or DEFAULT_TIMEOUT
         self._retry_policy = retry_policy or RetryPolicy()
         self._session = _new_session(self._retry_policy)
+        # Bytes of the JSON answers read so far: a caller weighing what a call costs (jobs/read_costs.py) reads it
+        # before and after.
+        self.received_bytes = 0
         # Called before the first call to the base URL: the checked address to connect to (pinned for this
         # client's life, so DNS cannot change it after the check), or a ProviderError and nothing is sent.
         self._address_for_host = address_for_host
@@ -190,6 +193,7 @@ class ProviderHttp:
 
     def _call_json(self, method: str, url: str, *, creating: bool = False, **kwargs) -> Any:
         response = self._send(method, url, creating=creating, **kwargs)
+        self.received_bytes += len(response.content)
         self._raise_for_status(response, creating=creating)
         return self._json_body(response, creating=creating)
 
@@ -314,6 +318,10 @@ class ProviderClient:
 
     def close(self) -> None:
         self._http.close()
+
+    @property
+    def received_bytes(self) -> int:
+        return self._http.received_bytes
 
     def __enter__(self):
         return self

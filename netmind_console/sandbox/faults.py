@@ -45,6 +45,7 @@ class Counters:
             self._calls: Counter = Counter()
             self._outcomes: Counter = Counter()
             self._by_call: defaultdict = defaultdict(Counter)
+            self._bytes: Counter = Counter()
 
     def count(self, call: str, outcome: str):
         with self._lock:
@@ -52,10 +53,16 @@ class Counters:
             self._outcomes[outcome] += 1
             self._by_call[call][outcome] += 1
 
+    def count_bytes(self, call: str, body: bytes):
+        """What the answers to a call weighed: an unpaginated list grows with the account's history."""
+        with self._lock:
+            self._bytes[call] += len(body)
+
     def snapshot(self) -> dict:
         with self._lock:
             return {
                 "calls": dict(self._calls),
                 "faults": dict(self._outcomes),
                 "outcomes": {call: dict(counts) for call, counts in self._by_call.items()},
+                "bytes": dict(self._bytes),
             }

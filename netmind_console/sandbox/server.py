@@ -1,10 +1,11 @@
 """The sandbox HTTP server: routing, auth, fault injection, admin URLs and the object-store links.
 
-Admin URLs (under /_sandbox/, no auth, never faulted or counted): `health`, `calls` (call counts and fault
-outcomes), `reset`, `config`, `credits`, and `lifetimes?kind=generation[&token=...]`: every remote job of one
-kind ever created (deleted ones too), each with `created` and `finished` (epoch seconds: its timeline's first and
-last entries; `finished` may lie ahead of the answer's `now`) and its final `status`. How many jobs a client had
-alive at the provider at once is read from these, from the provider's side (tests/scaleout/test_batch_cap.py).
+Admin URLs (under /_sandbox/, no auth, never faulted or counted): `health`, `calls` (call counts, fault
+outcomes and the bytes answered per call), `reset`, `config`, `credits`, and
+`lifetimes?kind=generation[&token=...]`: every remote job of one kind ever created (deleted ones too), each with
+`created` and `finished` (epoch seconds: its timeline's first and last entries; `finished` may lie ahead of the
+answer's `now`) and its final `status`. How many jobs a client had alive at the provider at once is read from
+these, from the provider's side (tests/scaleout/test_batch_cap.py).
 """
 
 import logging
@@ -109,6 +110,8 @@ class Sandbox:
         else:
             request.params = params
             response = self.answer(route, request)
+        if response is not None:
+            self.counters.count_bytes(call, response.body)
         # Latency comes after the work, so a client that times out has still reached the provider.
         time.sleep(self.config.latency_ms / 1000)
         return response
