@@ -3,12 +3,12 @@
 import pytest
 
 from jobs.models import ArchiveState, Job
-from tests.jobs.test_lifecycle import new_job
 from tests.fixtures.console import wait_until_final
+from tests.jobs.test_lifecycle import new_job
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-JOB_URLS = ["/jobs/{uuid}/", "/jobs/{uuid}/status/", "/jobs/{uuid}/row/", "/jobs/{uuid}/again/", "/jobs/{uuid}/delete/"]
+JOB_URLS = ["/jobs/{uuid}/", "/jobs/{uuid}/status/", "/jobs/{uuid}/again/", "/jobs/{uuid}/delete/"]
 
 
 @pytest.mark.parametrize("url", JOB_URLS)
@@ -47,7 +47,7 @@ def test_the_status_fragment_stops_polling_once_the_job_is_final(owner_client, o
     job = wait_until_final(new_job(owner))
     response = owner_client.get(f"/jobs/{job.uuid}/status/", HTTP_HX_REQUEST="true")
     assert response.status_code == 286
-    assert "Succeeded" in response.content.decode() and "every 1s" not in response.content.decode()
+    assert "Succeeded" in response.content.decode() and "every 500ms" not in response.content.decode()
 
 
 def test_a_finished_job_whose_file_is_still_being_copied_keeps_polling_until_it_is_here(owner_client, owner):
@@ -55,7 +55,7 @@ def test_a_finished_job_whose_file_is_still_being_copied_keeps_polling_until_it_
     job = wait_until_final(new_job(owner))
     job.outputs.update(archive_state=ArchiveState.PENDING)
     copying = owner_client.get(f"/jobs/{job.uuid}/status/", HTTP_HX_REQUEST="true")
-    assert copying.status_code == 200 and 'hx-trigger="every 1s"' in copying.content.decode()
+    assert copying.status_code == 200 and 'hx-trigger="every 500ms"' in copying.content.decode()
     assert "Copying the image to local storage" in copying.content.decode()
 
     job.outputs.update(archive_state=ArchiveState.ARCHIVED)
@@ -70,7 +70,7 @@ def test_an_active_job_polls_and_shows_progress(owner_client, owner, monkeypatch
     job = new_job(owner)
     response = owner_client.get(f"/jobs/{job.uuid}/status/", HTTP_HX_REQUEST="true")
     body = response.content.decode()
-    assert response.status_code == 200 and 'hx-trigger="every 1s"' in body and "<progress" in body
+    assert response.status_code == 200 and 'hx-trigger="every 500ms"' in body and "<progress" in body
 
 
 def test_deleting_a_job_removes_it_remotely_and_locally(owner_client, owner, console_on_sandbox):
