@@ -53,23 +53,16 @@ def sweep_a_second_later(sandbox) -> dict:
     return sandbox.calls()
 
 
-def test_a_few_active_jobs_on_an_account_whose_last_list_was_large_are_read_one_get_each(owner, long_running):
-    jobs = active_jobs(owner, 6)
-    last_list_cost(owner, seconds=1.0, get_seconds=0.1)  # six GETs: 0.6 s, less than the list's second
+# A list's second against a GET's 0.1 s: six GETs (0.6 s) cost less than the list, twelve (1.2 s) more.
+@pytest.mark.parametrize("active, expected_calls", [(6, {GET: 6}), (12, {LIST: 1})],
+                         ids=["a few jobs are read one GET each", "many jobs are read with one list call"])
+def test_an_account_whose_last_list_was_large_is_read_the_cheaper_way(owner, long_running, active, expected_calls):
+    jobs = active_jobs(owner, active)
+    last_list_cost(owner, seconds=1.0, get_seconds=0.1)
 
     calls = sweep_a_second_later(long_running)
 
-    assert calls == {GET: 6}
-    assert all(job.last_synced_at > job.submitted_at for job in refreshed(jobs))
-
-
-def test_many_active_jobs_on_the_same_account_are_read_with_one_list_call(owner, long_running):
-    jobs = active_jobs(owner, 12)
-    last_list_cost(owner, seconds=1.0, get_seconds=0.1)  # twelve GETs: 1.2 s, more than the list's second
-
-    calls = sweep_a_second_later(long_running)
-
-    assert calls == {LIST: 1}
+    assert calls == expected_calls
     assert all(job.last_synced_at > job.submitted_at for job in refreshed(jobs))
 
 
