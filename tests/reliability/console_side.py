@@ -59,7 +59,10 @@ def job_report() -> list[dict]:
     return [{"uuid": str(job.uuid), "adapter": job.adapter, "state": job.state, "remote_id": job.remote_id,
              "error": job.error_message, "attempts": job.attempts,
              "retried": job.events.filter(note__startswith="Will retry").count(),
-             "went_unknown": job.events.filter(to_state="unknown").exists()}
+             "went_unknown": job.events.filter(to_state="unknown").exists(),
+             "sync_requested_at": str(job.sync_requested_at), "last_synced_at": str(job.last_synced_at),
+             "waiting_reason": job.waiting_reason,
+             "history": [f"{event.from_state}->{event.to_state}: {event.note}" for event in job.events.all()]}
             for job in Job.objects.prefetch_related("events")]
 
 
