@@ -60,7 +60,7 @@ def new_batch(request):
     if request.method != "POST":
         form = BatchForm(spec=spec_or_default(request.GET.get("model")), workspace=workspace)
         return _render_new(request, form)
-    spec = catalogue.get(request.POST.get("model", ""))
+    spec = catalogue.submittable(request.POST.get("model", ""))
     if spec is None:
         return HttpResponse("Unknown model: choose one from the list.", status=400, content_type="text/plain")
     form = BatchForm(request.POST, request.FILES, spec=spec, workspace=workspace)

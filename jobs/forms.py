@@ -5,12 +5,14 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
 from jobs import catalogue, search
 from jobs.adapters import MAX_SEED
 from jobs.models import OutputKind
+from jobs.parameter_fields import form_field
 from netmind_console.accounts.forms import AccountChoiceField
 from netmind_console.accounts.models import ProviderAccount
 from netmind_console.accounts.services import default_account
@@ -27,18 +29,6 @@ EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(9998, 12, 31)
 MODEL_ID_HELP = "The model id exactly as the provider names it, e.g. google/nano-banana."
 
 
-def _form_field(spec_field: catalogue.FieldSpec) -> forms.Field:
-    common = {"label": spec_field.label, "help_text": spec_field.help, "initial": spec_field.default}
-    if spec_field.kind == "bool":
-        return forms.BooleanField(required=False, **common)
-    if spec_field.kind == "choice":
-        return forms.ChoiceField(choices=spec_field.labelled_choices(), **common)
-    if spec_field.kind == "intchoice":
-        return forms.TypedChoiceField(choices=[(c, str(c)) for c in spec_field.choices], coerce=int, **common)
-    number = forms.IntegerField if spec_field.kind == "int" else forms.FloatField
-    return number(min_value=spec_field.minimum, max_value=spec_field.maximum, **common)
-
-
 class JobForm(forms.Form):
     model = forms.CharField(widget=forms.HiddenInput)
     account = AccountChoiceField(queryset=ProviderAccount.objects.none(), empty_label=None, label="Provider account")
@@ -52,6 +42,10 @@ class JobForm(forms.Form):
         # Only the workspace's accounts: another workspace's account id is "not one of the available choices".
         self.fields["account"].queryset = ProviderAccount.objects.filter(workspace=workspace, provider=spec.provider)
         self.fields["account"].initial = default_account(workspace, spec.provider)  # never just the first listed
+        if spec.has_prompt:
+            _limit_length(self.fields["prompt"], spec.prompt_max_length)
+        else:  # the model's schema has no prompt (a transcription, say): the job's prompt stays empty
+            del self.fields["prompt"]
         if spec.key == catalogue.CUSTOM_KEY:
             self.fields["model_id"] = forms.RegexField(
                 regex=r"^[\w.-]+/[\w.:-]+$", label="Model id", help_text=MODEL_ID_HELP, max_length=200,
@@ -66,7 +60,7 @@ class JobForm(forms.Form):
             self.fields["image"] = forms.FileField(label="First frame (PNG or JPEG)",
                                                    help_text="Up to 10 MB.")
         for spec_field in spec.fields:
-            self.fields[spec_field.name] = _form_field(spec_field)
+            self.fields[spec_field.name] = form_field(spec_field)
         if spec.has_seed:
             self.fields["seed_mode"] = forms.ChoiceField(
                 label="Seed", choices=[("random", "Random"), ("fixed", "Fixed")], initial="random",
@@ -89,6 +83,14 @@ class JobForm(forms.Form):
         if cleaned.get("seed_mode") == "fixed" and cleaned.get("seed") is None:
             self.add_error("seed", "Enter a seed, or choose Random.")
         return cleaned
+
+
+def _limit_length(field: forms.CharField, max_length: int):
+    """A CharField's limit set per form (the class's validators are shared by every copy of the field)."""
+    field.max_length = max_length
+    field.validators = [*(v for v in field.validators if not isinstance(v, MaxLengthValidator)),
+                        MaxLengthValidator(max_length)]
+    field.widget.attrs["maxlength"] = str(max_length)
 
 
 class MultipleImagesField(forms.FileField):
@@ -119,7 +121,7 @@ class BatchForm(JobForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        del self.fields["prompt"]
+        self.fields.pop("prompt", None)
         if self.spec.needs_image:
             self.fields["image"].required = False
             self.fields["image"].help_text = "Used by rows whose “image” column is empty."
@@ -138,6 +140,10 @@ class BatchForm(JobForm):
 
     def clean(self):
         cleaned = super().clean()
+        if not self.spec.has_prompt or self.spec.file_fields:
+            reason = "takes no prompt" if not self.spec.has_prompt else "takes a file with each job"
+            raise forms.ValidationError(f"{self.spec.label} {reason}, and a batch runs many prompts: "
+                                        "send its jobs from New job.")
         if bool(cleaned.get("prompts", "").strip()) == bool(cleaned.get("prompts_file")):
             raise forms.ValidationError("Enter prompts, one per line, or choose a CSV file (not both).")
         return cleaned
@@ -191,12 +197,19 @@ def _declared_size(upload) -> tuple[int, int] | None:
     return None
 
 
+def comparable(spec: catalogue.ModelSpec) -> bool:
+    """A model a prompt alone can run (with its defaults): it takes a prompt and needs no file."""
+    return spec.has_prompt and not spec.needs_image and not any(field.required for field in spec.file_fields)
+
+
 class CompareForm(forms.Form):
     prompt = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
-    models = forms.MultipleChoiceField(
-        widget=forms.CheckboxSelectMultiple, label="Models",
-        choices=[(spec.key, spec.label) for spec in catalogue.MODELS.values() if not spec.needs_image],
-        help_text="Each model gets the prompt with its default settings.")
+    models = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple, label="Models",
+                                       help_text="Each model gets the prompt with its default settings.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["models"].choices = [(spec.key, spec.label) for spec in catalogue.offered() if comparable(spec)]
 
     def clean_models(self):
         chosen = self.cleaned_data["models"]
@@ -218,7 +231,7 @@ class JobFilterForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["state"].choices = [("", "Any state"), ("active", "Active"), *JobState.choices]
-        self.fields["model"].choices = [("", "Any model"), *[(s.key, s.label) for s in catalogue.MODELS.values()]]
+        self.fields["model"].choices = [("", "Any model"), *[(s.key, s.label) for s in catalogue.offered()]]
 
 
 class GalleryFilters(forms.Form):
@@ -252,7 +265,7 @@ class GalleryFilters(forms.Form):
         if data["until"]:
             outputs = outputs.filter(created_at__lt=_start_of(data["until"]) + timedelta(days=1))
         if data["q"]:
-            outputs = search.prompts_containing(outputs, data["q"], path="job__prompt")
+            outputs = search.outputs_containing(outputs, data["q"], kind=data["kind"])
         if data["favourites"]:
             outputs = outputs.filter(favourite=True)
         if data["batch"]:

@@ -11,7 +11,9 @@ from jobs import catalogue
 from jobs.adapters import MAX_SEED
 from jobs.forms import MAX_CONFIG_CHARS, MODEL_ID_HELP
 
-JSON_TYPES = {"int": "integer", "intchoice": "integer", "float": "number", "bool": "boolean", "choice": "string"}
+JSON_TYPES = {"int": "integer", "intchoice": "integer", "float": "number", "floatchoice": "number", "bool": "boolean",
+              "choice": "string", "text": "string", "file": "string"}
+MEDIA_TYPES = {"image": "image/*", "audio": "audio/*", "video": "video/*"}
 MODEL_ID_PATTERN = r"^[\w.-]+/[\w.:-]+$"  # as the form's RegexField
 
 
@@ -28,6 +30,8 @@ def parameters_schema(spec: catalogue.ModelSpec) -> dict:
         properties["negative_prompt"] = {"type": "string", "maxLength": 2000, "description": "What to keep out."}
     for field in spec.fields:
         properties[field.name] = _field_schema(field)
+        if field.required and field.default is None and field.kind != "bool":
+            required.append(field.name)
     if spec.has_seed:
         properties["seed"] = {"type": ["integer", "null"], "minimum": 0, "maximum": MAX_SEED, "default": None,
                               "description": "A fixed seed, to repeat a result; left out (or null), a random one."}
@@ -42,6 +46,10 @@ def _field_schema(field: catalogue.FieldSpec) -> dict:
         schema["minimum"] = field.minimum
     if field.maximum is not None:
         schema["maximum"] = field.maximum
+    if field.max_length is not None:
+        schema["maxLength"] = field.max_length
+    if field.kind == "file":  # POST /jobs takes it as a data URL in `parameters`, or as a multipart part of its name
+        schema.update(format="binary", contentMediaType=MEDIA_TYPES[field.media])
     if field.default is not None:
         schema["default"] = field.default
     if field.help:

@@ -32,7 +32,7 @@ LIMIT_REACHED_STATUS = 429
 
 
 def spec_or_default(key):
-    return catalogue.get(key or "") or catalogue.get(DEFAULT_MODEL)
+    return catalogue.submittable(key or "") or catalogue.get(DEFAULT_MODEL)
 
 
 def _prefill(request, spec):
@@ -63,9 +63,9 @@ def _render_new(request, form, status=200):
 def new_job(request):
     if request.method == "POST":
         workspace = access.require(request, Role.MEMBER)
-        spec = catalogue.get(request.POST.get("model", ""))
+        spec = catalogue.submittable(request.POST.get("model", ""))
         if spec is None:
-            return HttpResponse("Unknown model: choose one from the list.", status=400)
+            return HttpResponse("Unknown or disabled model: choose one from the list.", status=400)
         form = JobForm(request.POST, request.FILES, spec=spec, workspace=workspace)
         if not form.is_valid():
             return _render_new(request, form, status=422)
@@ -217,6 +217,17 @@ def input_file(request, uuid):
     content_type, _ = mimetypes.guess_type(job.input_file)
     # A job's input never changes (a new upload is a new job), so the job's id versions it.
     return serve_file(request, job.input_file, content_type or "", etag=f"input-{job.uuid}")
+
+
+@login_required
+@require_safe
+def job_input_file(request, uuid, parameter):
+    """A file the job was given for one of its parameters (a clip to transcribe), to whoever may see the job."""
+    job = job_for(request, uuid)
+    row = job.input_files.filter(parameter=parameter).first()
+    if row is None:
+        raise Http404("This job was given no such file.")
+    return serve_file(request, row.file, row.content_type, etag=f"input-{job.uuid}-{row.parameter}")
 
 
 @login_required

@@ -11,7 +11,8 @@ from tests.fixtures.parallel import isolate_test_process
 # anything connects to either (tests/fixtures/parallel.py).
 isolate_test_process()
 
-pytest_plugins = ["tests.fixtures.sandbox", "tests.fixtures.console", "tests.fixtures.teams"]
+pytest_plugins = ["tests.fixtures.sandbox", "tests.fixtures.console", "tests.fixtures.teams",
+                  "tests.fixtures.files_api"]
 
 # --- the test users: defined here only ------------------------------------------------------------
 # owner ("alice"), other ("bob") and admin ("root"), and clients logged in as the first two. All of them stand
@@ -97,3 +98,14 @@ def tasks_sent_as_if_committed(monkeypatch):
     from netmind_console.core import queue
 
     monkeypatch.setattr(queue, "after_commit", lambda send: send())
+
+
+@pytest.fixture(autouse=True)
+def catalogue_read_afresh():
+    """The catalogue keeps its rows for a second per process; a test's rows are rolled back, so the next test reads
+    them again rather than see models an earlier test added."""
+    from jobs.catalogue import registry
+
+    registry.forget()
+    yield
+    registry.forget()

@@ -46,7 +46,7 @@ def read(request, workspace) -> BatchRequest:
         body = BatchIn.model_validate(fields)
     except ValidationError as error:
         raise problems.invalid([{"field": _field(e["loc"]), "message": e["msg"]} for e in error.errors()]) from None
-    spec = catalogue.get(body.model)
+    spec = catalogue.submittable(body.model)
     if spec is None:
         raise problems.invalid([{"field": "model", "message": f"Unknown model “{body.model[:80]}”: see GET /models."}])
     if errors := _shape_errors(spec, body):

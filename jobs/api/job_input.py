@@ -9,7 +9,7 @@ import base64
 import binascii
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -39,6 +39,7 @@ class JobRequest:
     spec: catalogue.ModelSpec
     body: JobIn
     image: object | None  # an uploaded file: the multipart part, or the data URL's bytes
+    files: dict = field(default_factory=dict)  # the model's file inputs by parameter name, as `image`
 
 
 def read(request) -> JobRequest:
@@ -54,14 +55,34 @@ def read(request) -> JobRequest:
     except ValidationError as error:
         raise problems.invalid([{"field": ".".join(str(part) for part in e["loc"]) or "body", "message": e["msg"]}
                         for e in error.errors()]) from None
-    spec = catalogue.get(body.model)
+    spec = catalogue.submittable(body.model)
     if spec is None:
         raise problems.invalid([{"field": "model", "message": f"Unknown model “{body.model[:80]}”: see GET /models."}])
+    _check_prompt(spec, body)
     if errors := type_errors(spec, body.parameters):
         raise problems.invalid(errors)
     if body.image is not None:
         image = decoded_image(body.image)
-    return JobRequest(spec, body, image)
+    return JobRequest(spec, body, image, _input_files(spec, body, request))
+
+
+def _check_prompt(spec: catalogue.ModelSpec, body: JobIn):
+    if spec.has_prompt and body.prompt is None:
+        raise problems.invalid([{"field": "prompt", "message": "Field required"}])
+    if not spec.has_prompt and body.prompt:
+        raise problems.invalid([{"field": "prompt", "message": f"{spec.label} takes no prompt; leave it out."}])
+
+
+def _input_files(spec: catalogue.ModelSpec, body: JobIn, request) -> dict:
+    """The model's file inputs: each a data URL in `parameters` (taken out of them), or a multipart part of its name."""
+    files = {}
+    for spec_field in spec.file_fields:
+        value = body.parameters.pop(spec_field.name, None)
+        if value is not None:
+            files[spec_field.name] = decoded_file(value, f"parameters.{spec_field.name}", spec_field.media)
+        elif request.content_type == "multipart/form-data" and spec_field.name in request.FILES:
+            files[spec_field.name] = request.FILES[spec_field.name]
+    return files
 
 
 def json_object(request, max_bytes: int = MAX_JSON_BODY_BYTES, advice: str = LARGE_IMAGE_ADVICE) -> dict:
@@ -100,21 +121,28 @@ def _multipart_fields(request) -> tuple[dict, object | None]:
 
 
 def decoded_image(data_url: str) -> SimpleUploadedFile:
+    return decoded_file(data_url, "image", "image")
+
+
+def decoded_file(data_url: str, field: str, media: str) -> SimpleUploadedFile:
     match = _DATA_URL.fullmatch(data_url)
     try:
         content = base64.b64decode(re.sub(r"\s", "", match.group(1)), validate=True) if match else None
     except (binascii.Error, ValueError):
         content = None
     if content is None:
-        raise problems.invalid([{"field": "image", "message": "Send the image as a data URL: data:image/png;base64,…"}])
-    return SimpleUploadedFile("image", content)
+        example = {"image": "image/png", "audio": "audio/wav", "video": "video/mp4"}[media]
+        message = f"Send the {media} as a data URL: data:{example};base64,…"
+        raise problems.invalid([{"field": field, "message": message}])
+    return SimpleUploadedFile(field.rpartition(".")[2], content)
 
 
 def form(job_request: JobRequest, workspace) -> JobForm:
     """The New job form filled with the request."""
     body = job_request.body
-    data = {**form_data(job_request.spec, body.parameters, body.account, workspace), "prompt": body.prompt}
-    return accounts_by_uuid(JobForm(data, image_files(job_request.image), spec=job_request.spec, workspace=workspace))
+    data = {**form_data(job_request.spec, body.parameters, body.account, workspace), "prompt": body.prompt or ""}
+    files = {**image_files(job_request.image), **job_request.files}
+    return accounts_by_uuid(JobForm(data, files, spec=job_request.spec, workspace=workspace))
 
 
 def form_data(spec: catalogue.ModelSpec, parameters: dict, account, workspace) -> dict:
@@ -123,7 +151,7 @@ def form_data(spec: catalogue.ModelSpec, parameters: dict, account, workspace) -
     seed given means a fixed seed."""
     parameters = dict(parameters)
     data = {"model": spec.key, "account": str(account or _default_account(workspace, spec))}
-    data.update({field.name: field.default for field in spec.fields})
+    data.update({spec_field.name: spec_field.default for spec_field in spec.fields if spec_field.kind != "file"})
     if spec.has_seed:
         seed = parameters.pop("seed", None)
         data.update(seed_mode="random" if seed is None else "fixed", seed=seed)

@@ -11,10 +11,10 @@ router = Router(tags=["models"])
 
 @router.get("/models", response=list[ModelOut], summary="The models a job can use")
 def list_models(request):
-    return [_model(spec) for spec in [*catalogue.MODELS.values(), catalogue.CUSTOM]]
+    return [_model(spec) for spec in [*catalogue.offered(), catalogue.CUSTOM]]
 
 
 def _model(spec: catalogue.ModelSpec) -> dict:
     return {"key": spec.key, "label": spec.label, "description": spec.description, "provider": spec.provider,
-            "output_kind": spec.output_kind, "needs_image": spec.needs_image, "legacy": spec.legacy,
-            "parameters": parameters_schema(spec)}
+            "output_kind": spec.output_kind, "needs_image": spec.needs_image, "takes_prompt": spec.has_prompt,
+            "legacy": spec.legacy, "parameters": parameters_schema(spec)}

@@ -24,3 +24,9 @@ def labelled(values: dict, model_key: str) -> list[tuple[str, str]]:
     """Every one of `values` (a batch row's own) as a (label, readable value) pair, in its order."""
     spec = catalogue.get(model_key)
     return [spec.shown(name, value) if spec else (name, str(value)) for name, value in (values or {}).items()]
+
+
+@register.filter
+def field_label(spec, name: str) -> str:
+    """A parameter's label in the model's form ("Audio clip" for audio_url); the name itself for an unknown model."""
+    return spec.shown(name, "")[0] if spec else name

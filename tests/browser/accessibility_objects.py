@@ -17,7 +17,7 @@ from netmind_console.workspaces.roles import Role
 from netmind_console.workspaces.services import add_member, personal_workspace
 from tests.endpoints.conftest import create_endpoint
 from tests.fixtures.console import wait_until_final
-from tests.security.conftest import _give_a_first_frame, _started_batch
+from tests.security.conftest import _give_a_first_frame, _started_batch, added_catalogue_model
 
 
 def one_of_everything(username: str) -> dict:
@@ -40,7 +40,9 @@ def one_of_everything(username: str) -> dict:
     add_member(workspace, viewer, Role.VIEWER, actor=owner)
     api_key, _secret = create_key(owner, workspace, f"axe key {uuid.uuid4().hex[:6]}", "write")
     batch = _started_batch(owner, workspace, account)
+    added_model = added_catalogue_model(f"axe/model-{uuid.uuid4().hex[:6]}")
     return {"job": str(job.uuid), "output": str(job.outputs.get().uuid), "compare_group": str(job.compare_group),
             "endpoint": str(endpoint.uuid), "schedule": str(schedule.uuid), "account": str(account.uuid),
             "workspace": str(workspace.uuid), "invitation": str(invitation.uuid), "invitation_secret": secret,
-            "member": viewer.username, "api_key": str(api_key.uuid), "batch": str(batch.uuid)}
+            "member": viewer.username, "api_key": str(api_key.uuid), "batch": str(batch.uuid),
+            "catalogue_model": added_model}

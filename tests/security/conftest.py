@@ -13,7 +13,9 @@ from PIL import Image
 from endpoints import flavors as endpoint_flavors
 from endpoints.models import EndpointSchedule, Flavor
 from jobs import batches, catalogue, submission
+from jobs.catalogue import registry
 from jobs.forms import BatchForm
+from jobs.models import JobInputFile
 from netmind_console.api.keys import create_key
 from netmind_console.workspaces import invitations
 from netmind_console.workspaces.roles import Role
@@ -50,8 +52,8 @@ def console_setup(on_secret_sandbox):
 def owned(owner, django_user_model, monkeypatch):
     """One of every kind of object in the owner's personal workspace, by kind: a job (finished, with an
     archived output, in a compare group), a started batch, an endpoint with a schedule window, the account, an open
-    invitation, an API key of the owner's, and a member (a viewer, "vera") whose membership the member routes
-    act on."""
+    invitation, an API key of the owner's, a member (a viewer, "vera") whose membership the member routes
+    act on, and a model an administrator added to the catalogue (the Models page's routes)."""
     workspace = personal_workspace(owner)
     account = workspace.provider_accounts.get(provider="netmind")
     spec = catalogue.get("Qwen/Qwen-Image")
@@ -67,11 +69,19 @@ def owned(owner, django_user_model, monkeypatch):
     vera = add_member(workspace, django_user_model.objects.create_user("vera"), Role.VIEWER, actor=owner).user
     api_key, _secret = create_key(owner, workspace, "crawl key", "write")
     batch = _started_batch(owner, workspace, account)
+    added_model = added_catalogue_model("crawl/added-model")
     monkeypatch.setattr(Conf, "SYNC", False)  # from here on tasks wait in the broker table, as in production
     return {"job": job.uuid, "output": job.outputs.get().uuid, "compare_group": job.compare_group,
             "endpoint": endpoint.uuid, "schedule": schedule.uuid, "account": account.uuid,
             "workspace": workspace.uuid, "invitation": invitation.uuid, "invitation_secret": secret,
-            "member": vera.username, "api_key": api_key.uuid, "batch": batch.uuid}
+            "member": vera.username, "api_key": api_key.uuid, "batch": batch.uuid, "catalogue_model": added_model,
+            "input_parameter": "image_url"}
+
+
+def added_catalogue_model(model_id: str) -> str:
+    """A model added to the catalogue, as `manage.py catalogue add` adds one (no one signed in)."""
+    registry.save({**registry.SHIPPED_DOCUMENTS["Qwen/Qwen-Image"], "model_id": model_id, "label": "Crawled model"})
+    return model_id
 
 
 def _give_a_first_frame(job):
@@ -80,6 +90,10 @@ def _give_a_first_frame(job):
     Image.new("RGB", (8, 6)).save(frame, "PNG")
     job.input_file = default_storage.save(f"inputs/{job.uuid}.png", ContentFile(frame.getvalue()))
     job.save(update_fields=["input_file"])
+    # And a file for one of its parameters, as a transcription job has (jobs:input_file).
+    stored = default_storage.save(f"inputs/{job.uuid}/image_url.png", ContentFile(frame.getvalue()))
+    JobInputFile.objects.create(job=job, parameter="image_url", file=stored, file_name="frame.png",
+                                content_type="image/png", size=len(frame.getvalue()))
 
 
 def _started_batch(owner, workspace, account):

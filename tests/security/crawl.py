@@ -24,7 +24,8 @@ FILLED_FROM = [("jobs/media/", "output"), ("jobs/batches/", "batch"), ("jobs/", 
                ("workspaces/invitations/", "invitation"),
                ("workspaces/", "workspace")]
 # Parameters with a name of their own fill from the object of that kind.
-NAMED = {"group": "compare_group", "schedule_uuid": "schedule", "username": "member", "secret": "invitation_secret"}
+NAMED = {"group": "compare_group", "schedule_uuid": "schedule", "username": "member", "secret": "invitation_secret",
+         "model_id": "catalogue_model", "parameter": "input_parameter"}
 
 
 @dataclass(frozen=True)

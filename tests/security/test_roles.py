@@ -3,14 +3,14 @@
 A viewer is refused every request that changes something; a member every admin action; an admin every
 owner action: 403, nothing changed, no provider called. Every role sees every page its role may see.
 A removed member is refused on the next request, and a form value naming another workspace's object
-is refused.
+is refused. Changing the catalogue (the Models page) needs a staff user, whatever the role.
 """
 
 import pytest
 from django.test import Client
 
 from endpoints.models import Endpoint, EndpointSchedule, ScaleIntent
-from jobs.models import Batch, BatchEvent, Job, Output
+from jobs.models import Batch, BatchEvent, CatalogueChange, CatalogueEntry, Job, Output
 from netmind_console.accounts.models import ProviderAccount
 from netmind_console.workspaces.models import AuditEntry, Invitation, Membership, Workspace
 from netmind_console.workspaces.roles import Role, at_least
@@ -43,6 +43,11 @@ ADMIN_ACTIONS = ("endpoints/<uuid:uuid>/delete/", "endpoints/<uuid:uuid>/budget/
 # Pages that prepare a submission: a member's.
 MEMBER_PAGES = ("jobs/new/", "jobs/new/fields/", "jobs/batches/new/", "jobs/compare/", "jobs/<uuid:uuid>/again/",
                 "endpoints/<uuid:uuid>/try/")
+# The catalogue is the console's, not a workspace's: changing it (every method, the forms and confirmations too)
+# needs a staff user, whatever the role; no teammate here is staff. Reading it is every signed-in user's.
+STAFF_ONLY = ("jobs/models/new/", "jobs/models/<model_id:model_id>/edit/", "jobs/models/<model_id:model_id>/toggle/",
+              "jobs/models/<model_id:model_id>/remove/")
+STAFF = "staff"
 OWNER_ONLY = ("workspaces/<uuid:uuid>/rename/", "workspaces/<uuid:uuid>/delete/",
               "workspaces/<uuid:uuid>/members/<str:username>/role/",
               "workspaces/<uuid:uuid>/members/<str:username>/transfer/")
@@ -50,6 +55,8 @@ OWNER_ONLY = ("workspaces/<uuid:uuid>/rename/", "workspaces/<uuid:uuid>/delete/"
 
 def _needs(route, method) -> str:
     text = str(route)
+    if text in STAFF_ONLY:
+        return STAFF
     if text.startswith(OWNER_ONLY):
         return Role.OWNER
     if text.startswith(MEMBER_ROUTES):
@@ -59,6 +66,10 @@ def _needs(route, method) -> str:
     if method == "POST" or text in MEMBER_PAGES:
         return Role.MEMBER
     return Role.VIEWER
+
+
+def _may(role, needs) -> bool:
+    return needs != STAFF and at_least(role, needs)
 
 
 def _data(route, owned) -> dict:
@@ -99,7 +110,9 @@ def _state():
                                                                "monthly_credit_limit")),
             list(Invitation.objects.order_by("pk").values_list("pk", "revoked_at", "accepted_at")),
             list(Workspace.objects.order_by("pk").values_list("pk", "name", "webhook_url")),
-            AuditEntry.objects.count()]
+            AuditEntry.objects.count(),
+            list(CatalogueEntry.objects.order_by("pk").values_list("pk", "document", "enabled")),
+            CatalogueChange.objects.count()]
 
 
 def _crawl_refusals(client, owned, role, method):
@@ -107,7 +120,7 @@ def _crawl_refusals(client, owned, role, method):
     `role` is below what the route needs."""
     wrong = []
     for route in ROUTES:
-        if str(route) in PERSONAL or route.is_public or at_least(role, _needs(route, method)):
+        if str(route) in PERSONAL or route.is_public or _may(role, _needs(route, method)):
             continue
         url = route.url(owned)
         if method == "POST":
@@ -133,12 +146,31 @@ def test_each_role_is_refused_every_request_above_it_and_nothing_changes_or_reac
 def test_each_role_reads_every_page_its_role_may_see(role, teammates, owned):
     refused = []
     for route in ROUTES:
-        if route.is_public or str(route).startswith(OWNERS_ALONE) or not at_least(role, _needs(route, "GET")):
+        if route.is_public or str(route).startswith(OWNERS_ALONE) or not _may(role, _needs(route, "GET")):
             continue
         status = teammates[role].get(route.url(owned)).status_code
         if status in (403, 404) or status >= 500:
             refused.append(f"{route}: {status}")
     assert refused == [], "\n".join(refused)
+
+
+def test_only_staff_change_the_catalogue_whatever_their_role_and_everyone_reads_it(owner, owned, admin, teammates):
+    """The workspace's owner is not staff: refused every Models page change; the console's administrator is not."""
+    staff_routes = [route for route in ROUTES if str(route) in STAFF_ONLY]
+    assert len(staff_routes) == len(STAFF_ONLY), "a STAFF_ONLY route is no longer served"
+    workspace_owner, staff = Client(), Client()
+    workspace_owner.force_login(owner)
+    staff.force_login(admin)
+    before = _state()
+    for route in staff_routes:
+        url = route.url(owned)
+        for answer in (workspace_owner.get(url), workspace_owner.post(url, {"enabled": "no"})):
+            assert answer.status_code == 403, route
+            assert "Only the console's administrators change the catalogue" in answer.content.decode()
+        assert staff.get(url).status_code == 200, route
+    assert _state() == before
+    model_page = f"/jobs/models/{owned['catalogue_model']}/"
+    assert all("Crawled model" in client.get(model_page).content.decode() for client in teammates.values())
 
 
 def test_a_removed_member_is_refused_on_their_next_request(owner, teammates, owned):

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from jobs import batches, catalogue, limits
 from jobs.batch_input import MAX_BATCH_FILE_BYTES, InputRefused
 from jobs.forms import BatchForm
-from jobs.management.form_values import form_data
+from jobs.management.form_values import form_data, known_models
 from netmind_console.accounts.models import Provider
 from netmind_console.core.commands import name_text, user_named
 from netmind_console.workspaces.commands import add_workspace_option, workspace_for
@@ -37,9 +37,9 @@ class Command(BaseCommand):
     def handle(self, *args, user, workspace, model, file, seeds, account, drop_refused, param, **options):
         creator = user_named(user)
         chosen = workspace_for(creator, workspace, Role.MEMBER)
-        spec = catalogue.get(model)
+        spec = catalogue.submittable(model)
         if spec is None:
-            raise CommandError(f"Unknown model {model!r}. Known: {', '.join([*catalogue.MODELS, 'custom'])}.")
+            raise CommandError(f"Unknown model {model!r}. Known: {known_models()}.")
         data = {**form_data(spec, chosen, _account(chosen, spec, account), param, "--param"),
                 "seeds": seeds, "drop_refused": drop_refused}
         batch_form = BatchForm(data, {"prompts_file": _read(file)}, spec=spec, workspace=chosen)

@@ -3,18 +3,20 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from jobs.models import Job, name_of
+from jobs.models import Job, OutputKind, name_of
 from jobs.storage import local_path
 from netmind_console.core.commands import name_text, user_named
 from netmind_console.workspaces.commands import add_workspace_option, workspace_for
 from netmind_console.workspaces.roles import Role
 
 MAX_LIMIT = 100_000  # a query's LIMIT must fit the database's integer; nobody reads more rows than this
+ONE_LINE_CHARS = 100
 
 
 class Command(BaseCommand):
     help = ("List the jobs of a workspace the user belongs to, a teammate's included: uuid, model, state, who "
-            "submitted it, remote id, error and outputs (storage name, local path, archive state).")
+            "submitted it, remote id, error and outputs (storage name, local path, archive state, and a text "
+            "output's text).")
 
     def add_arguments(self, parser):
         parser.add_argument("--user", required=True, type=name_text)
@@ -35,6 +37,8 @@ class Command(BaseCommand):
             for output in row["outputs"]:
                 where = output["path"] or output["file"] or "-"
                 self.stdout.write(f"    {output['kind']:<6} {output['archive_state']:<9} {where}")
+                if "text" in output:
+                    self.stdout.write(f"           {_one_line(output['text'])}")
 
 
 def limit_option(text: str) -> int:
@@ -58,7 +62,15 @@ def _row(job):
 
 
 def _output(output):
-    """`file` is its name in the media storage; `path` where that is on this host's disk (null for an object store)."""
+    """`file` is its name in the media storage; `path` where that is on this host's disk (null for an object store);
+    `text`, in a text output's only, its whole text."""
     path = local_path(output.file) if output.file else None
-    return {"kind": output.kind, "archive_state": output.archive_state, "file": output.file or None,
-            "path": str(path) if path else None}
+    row = {"kind": output.kind, "archive_state": output.archive_state, "file": output.file or None,
+           "path": str(path) if path else None}
+    return {**row, "text": output.text} if output.kind == OutputKind.TEXT else row
+
+
+def _one_line(text: str) -> str:
+    """The start of a text on one line, for the listing; --json has it whole."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= ONE_LINE_CHARS else flat[: ONE_LINE_CHARS - 1] + "…"
