@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.core.files.storage import default_storage
 
+from jobs import input_files
 from jobs.catalogue import CUSTOM_KEY, ModelSpec
 from netmind_console.clients import normalize
 
@@ -29,6 +30,7 @@ class SnapshotOutput:
     url: str = ""
     thumbnail_url: str = ""
     local_path: Path | None = None  # Apinfer results arrive inline and are already on disk
+    text: str = ""  # a text result's text (kind "text"): kept on the row, archived as a .txt file
 
 
 @dataclass(frozen=True)
@@ -66,17 +68,20 @@ def _set_path(config: dict, path: tuple[str, ...], value):
     config[path[-1]] = value
 
 
-def _config_from_fields(spec: ModelSpec, values: dict) -> dict:
-    config = {"prompt": values["prompt"]}
+def _config_from_fields(spec: ModelSpec, values: dict, paths: dict | None = None) -> dict:
+    """The prompt and each field's value at its key (or its place in `paths`). File inputs are left out: their values
+    are the links of their uploads, known when the job is sent (input_files.py)."""
+    config = {"prompt": values["prompt"]} if spec.has_prompt else {}
     for spec_field in spec.fields:
-        if spec_field.name in values and values[spec_field.name] is not None:
-            _set_path(config, spec_field.path or (spec_field.name,), values[spec_field.name])
+        if spec_field.kind != "file" and values.get(spec_field.name) is not None:
+            _set_path(config, (paths or {}).get(spec_field.name, (spec_field.name,)), values[spec_field.name])
     return config
 
 
 def _outputs(remote_outputs, default_kind) -> tuple[SnapshotOutput, ...]:
     return tuple(
-        SnapshotOutput(kind=out.kind or default_kind, url=out.url, thumbnail_url=out.thumbnail_url or "")
+        SnapshotOutput(kind="text", text=out.text) if out.text is not None
+        else SnapshotOutput(kind=out.kind or default_kind, url=out.url, thumbnail_url=out.thumbnail_url or "")
         for out in remote_outputs
     )
 
@@ -92,7 +97,8 @@ class GenerationAdapter:
         return spec.remote_model, _config_from_fields(spec, values)
 
     def submit(self, client, job, media_dir) -> RemoteSnapshot:
-        return self.snapshot(client.create_generation(job.remote_model, job.request_body["config"]), job)
+        config = {**job.request_body["config"], **input_files.uploaded_urls(client, job)}
+        return self.snapshot(client.create_generation(job.remote_model, config), job)
 
     def fetch(self, client, job, media_dir) -> RemoteSnapshot:
         return self.snapshot(client.get_generation(job.remote_id), job)
@@ -121,12 +127,15 @@ def _default_kind(job):
 
 class HaiperAdapter:
     supports_list = True
+    # Where Haiper's request takes the values its documents name by key (API.md, Haiper).
+    PATHS = {"aspect_ratio": ("settings", "aspect_ratio"), "resolution": ("settings", "resolution"),
+             "duration": ("settings", "duration"), "image_number": ("config", "image_number")}
 
     def __init__(self, kind: str):
         self.kind = kind  # video | image
 
     def build_request(self, spec: ModelSpec, values: dict, seed) -> tuple[str, dict]:
-        config = _config_from_fields(spec, values)
+        config = _config_from_fields(spec, values, self.PATHS)
         config["negative_prompt"] = values.get("negative_prompt", "")
         config.setdefault("settings", {})["seed"] = seed
         if self.kind == "video":
@@ -173,8 +182,8 @@ class ApinferImageAdapter:
     supports_list = False
 
     def build_request(self, spec: ModelSpec, values: dict, seed) -> tuple[str, dict]:
-        body = {"prompt": values["prompt"], "negative_prompt": values.get("negative_prompt", ""),
-                "width": values["width"], "height": values["height"], "seed": seed, "model": spec.remote_model}
+        body = {**_config_from_fields(spec, values), "negative_prompt": values.get("negative_prompt", ""),
+                "seed": seed, "model": spec.remote_model}
         return spec.remote_model, body
 
     def submit(self, client, job, media_dir) -> RemoteSnapshot:
@@ -193,8 +202,8 @@ class ApinferVideoAdapter:
     supports_list = False
 
     def build_request(self, spec: ModelSpec, values: dict, seed) -> tuple[str, dict]:
-        body = {key: values[key] for key in ("video_length", "fps", "width", "height")}
-        body.update(prompt=values["prompt"], negative_prompt=values.get("negative_prompt", ""), model=spec.remote_model)
+        body = {**_config_from_fields(spec, values), "negative_prompt": values.get("negative_prompt", ""),
+                "model": spec.remote_model}
         return spec.remote_model, body
 
     def submit(self, client, job, media_dir) -> RemoteSnapshot:

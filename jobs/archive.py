@@ -6,6 +6,10 @@ goes through the client for outside URLs (netmind_console/clients/outside.py): o
 MEDIA_ALLOWED_HOSTS, https unless the host is in MEDIA_INSECURE_HOSTS, public addresses only, DNS pinned,
 same-origin redirects, time caps. Here: a size cap, the declared type and magic bytes (media_formats.py), and
 content-addressed storage (storage.py); this module keeps the bookkeeping, retries and sweeps.
+
+A text output (a transcript) has no link: its text came inline and is on its row. It is archived all the same, as a
+UTF-8 `.txt` file in the same content-addressed storage (size, sha256, archive state), so downloads, ZIPs and the
+API treat it like any other output's file.
 """
 
 import logging
@@ -16,14 +20,15 @@ from pathlib import Path
 import requests
 import urllib3
 from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
 from django.db.models import Q
 from django.utils import timezone
 
 from jobs import thumbnails
 from jobs.archive_errors import ArchiveError, LinkExpired, TransientError
 from jobs.media_formats import CONTENT_TYPE_BY_EXT, FORMATS, MediaFormat, check_declared_type
-from jobs.models import ArchiveState, Output
-from jobs.storage import delete_names, delete_output_files, ingest, receive, too_big_message
+from jobs.models import ArchiveState, Output, OutputKind
+from jobs.storage import TempFile, delete_names, delete_output_files, ingest, receive, too_big_message
 from netmind_console.clients import outside
 from netmind_console.core.backoff import backoff
 from netmind_console.core.queue import enqueue
@@ -45,6 +50,8 @@ PENDING_GRACE = timedelta(minutes=2)
 SWEEP_LEASE = timedelta(minutes=10)
 EXPIRED_STATUSES = {403, 404, 410}
 USER_AGENT = "NetMind-Console-Archive/1"
+# Not a downloaded format (media_formats.FORMATS sniffs those): the console writes these bytes itself.
+TEXT_FORMAT = MediaFormat(OutputKind.TEXT, "txt", "text/plain; charset=utf-8", frozenset({"text/plain"}))
 
 
 def archive_output(output_id: int) -> str | None:
@@ -54,6 +61,8 @@ def archive_output(output_id: int) -> str | None:
         return None  # deleted meanwhile
     if output.archive_state == ArchiveState.ARCHIVED:
         return output.archive_state
+    if output.kind == OutputKind.TEXT:
+        return _archive_text(output)
     if not output.remote_url:
         return _record_failure(output, ArchiveError("The output has no remote link to copy."))
     try:
@@ -61,6 +70,19 @@ def archive_output(output_id: int) -> str | None:
     except ArchiveError as error:
         return _record_failure(output, error)
     return _record_archived(output, relative, size, sha256, fmt)
+
+
+def _archive_text(output) -> str | None:
+    """Write the row's text to the storage as a .txt file, content-addressed like every file."""
+    try:
+        with TempFile() as temp:
+            temp.write(output.text.encode("utf-8"))
+            relative = temp.place(TEXT_FORMAT)
+            size, sha256 = temp.size, temp.sha256
+    except (OSError, SuspiciousFileOperation) as error:
+        reason = getattr(error, "strerror", None) or error
+        return _record_failure(output, TransientError(f"Could not store the text file: {reason}."))
+    return _record_archived(output, relative, size, sha256, TEXT_FORMAT)
 
 
 def ingest_incoming(output_id: int, name: str) -> str | None:
@@ -93,7 +115,7 @@ def sweep_archives(now=None) -> list[int]:
     due = Output.objects.filter(
         Q(archive_state=ArchiveState.PENDING, created_at__lte=now - PENDING_GRACE) & not_leased
         | Q(archive_state=ArchiveState.FAILED, archive_retry_at__lte=now, archive_attempts__lt=MAX_ATTEMPTS)
-    ).exclude(remote_url="")
+    ).exclude(Q(remote_url="") & ~Q(kind=OutputKind.TEXT))  # a text needs no link: its row holds it
     ids = list(due.order_by("archive_retry_at", "id").values_list("id", flat=True)[:500])
     Output.objects.filter(id__in=ids).update(archive_retry_at=now + SWEEP_LEASE)
     for output_id in ids:
@@ -128,6 +150,8 @@ def _record_archived(output, relative, size, sha256, fmt) -> str | None:
     if not Output.objects.filter(pk=output.pk).update(**{name: getattr(output, name) for name in fields}):
         delete_output_files([output])  # the output was deleted while it downloaded: drop an orphan file
         return None
+    if output.kind == OutputKind.TEXT:
+        return output.archive_state  # no thumbnail, no duration: the page shows the text itself
     try:
         thumbnails.make_thumbnail(output)
     except Exception:  # a missing thumbnail only costs a placeholder; the archive itself succeeded

@@ -21,6 +21,7 @@ goes back to the gallery they were on, filters and all, with the reason as a mes
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models.functions import Substr
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -33,7 +34,7 @@ from jobs.forms import BadCursor, GalleryFilters, parse_cursor
 from jobs.models import ArchiveState, Output, model_label
 from jobs.permissions import output_for, require_delete_right
 from jobs.views import without_batch
-from jobs.zips import NothingToZip, zip_response
+from jobs.zips import NothingToZip, download_name, zip_response
 from netmind_console.core.file_responses import redirect_to_stored, serve_file
 from netmind_console.core.ids import parse_uuid
 from netmind_console.workspaces import access
@@ -50,6 +51,8 @@ GRID_FIELDS = (
     "archive_error", "archive_retry_at", "favourite", "model_key", "provider", "created_at",
     "job__uuid", "job__prompt",
 )  # fmt: skip
+# A text output's tile shows the start of its text: a transcript may be long, the grid reads this much of each.
+SNIPPET_CHARS = 400
 
 
 @login_required
@@ -71,7 +74,8 @@ def gallery(request):
 
 def _page(request, filters, cursor=None) -> dict:
     shown = Output.objects.filter(workspace=access.current_workspace(request))
-    outputs = filters.apply(shown).select_related("job").only(*GRID_FIELDS)
+    outputs = filters.apply(shown).select_related("job").only(*GRID_FIELDS).annotate(
+        snippet=Substr("text", 1, SNIPPET_CHARS))
     page, next_position = selectors.keyset_page(outputs, cursor, PAGE_SIZE)
     return {"outputs": page, "next_url": _next_page_url(request, next_position) if next_position else None}
 
@@ -184,10 +188,13 @@ def media(request, uuid):
 
 
 def archived_file(request, output):
-    """The output's stored copy (for the API too), whole or one range; 404 while it has none."""
+    """The output's stored copy (for the API too), whole or one range; 404 while it has none. Named for a save (a
+    text output's is a `.txt`), shown in the browser where it can be."""
     if output.archive_state != ArchiveState.ARCHIVED:
         raise Http404("This output has no local copy yet.")
-    return serve_file(request, output.file, output.content_type, etag=output.sha256)
+    served = serve_file(request, output.file, output.content_type, etag=output.sha256)
+    served["Content-Disposition"] = f'inline; filename="{download_name(output, output.file)}"'
+    return served
 
 
 @login_required

@@ -11,7 +11,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from jobs import catalogue
+from jobs import catalogue, input_files
 from jobs.adapters import ADAPTERS, RemoteSnapshot
 from jobs.lifecycle import apply_snapshot
 from jobs.models import Job, JobEvent, JobState, Output, OutputDeletion, name_of
@@ -38,6 +38,7 @@ def delete_job(job: Job, *, actor, request=None) -> str:
             pass
         except errors.ProviderError as error:
             note = f"The provider copy could not be deleted ({error.user_message}); the local copy is gone."
+    note = input_files.discard(job) or note
     outputs = list(job.outputs.all())
     archive.delete_output_files(outputs)
     if job.input_file and not Job.objects.filter(input_file=job.input_file).exclude(pk=job.pk).exists():

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from jobs import storage, webhooks
+from jobs import input_files, storage, webhooks
 from jobs.adapters import RemoteSnapshot
 from jobs.models import IN_FLIGHT_STATES, TERMINAL_STATES, ArchiveState, Job, JobEvent, JobState, Output
 from netmind_console.core.queue import enqueue
@@ -57,10 +57,13 @@ def transition(job: Job, from_states, to_state: str, note: str = "", **fields) -
 
 def _announce_finished(job: Job):
     """The delivery row is written with the final state, so a crash after the commit cannot lose it: the
-    reconcile sweep sends any delivery whose task never ran."""
+    reconcile sweep sends any delivery whose task never ran. Files the job uploaded to the provider are deleted
+    there now that it needs them no more (a lost task is redone by the sweep: input_files.py)."""
     delivery = webhooks.queue_for(job)
     if delivery:
         enqueue("jobs.tasks.deliver_webhook", delivery.pk)
+    if input_files.at_provider(job.pk).exists():
+        enqueue("jobs.tasks.delete_input_files", job.pk)
 
 
 def _timestamps_for(state: str, job: Job, now) -> dict:
@@ -154,14 +157,15 @@ def _stage_inline_results(job: Job, snapshot: RemoteSnapshot) -> dict[int, str]:
 
 def record_outputs(job: Job, snapshot: RemoteSnapshot, incoming: dict[int, str]) -> set[str]:
     """One Output row per announced result, each archived by a task once the rows are committed; returns the
-    `incoming` names handed to a task."""
+    `incoming` names handed to a task. A text output's text is on its row from the start; its task writes the .txt."""
     taken = set()
     for position, out in enumerate(snapshot.outputs):
         output, created = Output.objects.get_or_create(
             job=job, position=position,
             defaults={"workspace_id": job.workspace_id, "owner_id": job.owner_id, "kind": out.kind,
-                      "remote_url": out.url, "remote_thumbnail_url": out.thumbnail_url, "model_key": job.model_key,
-                      "provider": job.provider, "created_at": job.finished_at or timezone.now()},
+                      "remote_url": out.url, "remote_thumbnail_url": out.thumbnail_url, "text": out.text,
+                      "model_key": job.model_key, "provider": job.provider,
+                      "created_at": job.finished_at or timezone.now()},
         )
         if created and position in incoming:
             enqueue("jobs.tasks.ingest_output", output.pk, incoming[position])

@@ -204,6 +204,7 @@ class OutputKind(models.TextChoices):
     IMAGE = "image", "Image"
     VIDEO = "video", "Video"
     AUDIO = "audio", "Audio"
+    TEXT = "text", "Text"  # a transcript or any text a model answers with: no URL, its text on the row
 
 
 class ArchiveState(models.TextChoices):
@@ -214,7 +215,8 @@ class ArchiveState(models.TextChoices):
 
 
 class Output(models.Model):
-    """One result file of a job: its remote link (which expires) and the local copy the console keeps."""
+    """One result of a job: a file's remote link (which expires) and the local copy the console keeps, or a text
+    (kind text), kept on the row and archived as a .txt file."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="outputs")
@@ -226,6 +228,7 @@ class Output(models.Model):
     kind = models.CharField(max_length=10, choices=OutputKind.choices)
     remote_url = models.TextField(blank=True)
     remote_thumbnail_url = models.TextField(blank=True)
+    text = models.TextField(blank=True, help_text="A text output's text (a transcript, say); empty for media")
     file = models.CharField(max_length=500, blank=True, help_text="Its name in the media storage")
     thumbnail = models.CharField(max_length=500, blank=True)
     content_type = models.CharField(max_length=100, blank=True)
@@ -253,6 +256,10 @@ class Output(models.Model):
             models.Index(fields=["archive_state", "archive_retry_at"], name="output_archive_due"),
             # The gallery's model and provider filter choices: DISTINCT reads this index, not the table.
             models.Index(fields=["workspace", "model_key", "provider"], name="output_workspace_model"),
+            # The gallery's search reads a workspace's text outputs beside its prompt search (search.py); they are
+            # few among the media, so these entries are all it reads, never the whole table.
+            models.Index(fields=["workspace", "-created_at"], condition=models.Q(kind="text"),
+                         name="output_workspace_text"),
         ]
 
     @property
@@ -287,3 +294,76 @@ class WebhookDelivery(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["state", "next_attempt_at"], name="webhook_due")]
+
+
+class CatalogueEntry(models.Model):
+    """A model the console's admins added, or a shipped model they edited or disabled (jobs/catalogue/): the
+    document as saved, so the catalogue is data, not a release."""
+
+    model_id = models.CharField(max_length=200, unique=True)
+    document = models.JSONField(help_text="The model's catalogue document, as validated (catalogue/documents.py)")
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["model_id"]
+
+    def __str__(self):
+        return self.model_id
+
+
+class CatalogueChange(models.Model):
+    """Each change to the catalogue, with who made it and when: a removed model leaves this row behind."""
+
+    class Action(models.TextChoices):
+        ADDED = "added", "Added"
+        EDITED = "edited", "Edited"
+        DISABLED = "disabled", "Disabled"
+        ENABLED = "enabled", "Enabled"
+        REMOVED = "removed", "Removed"
+
+    model_id = models.CharField(max_length=200, db_index=True)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+")
+    actor_name = models.CharField(max_length=150, blank=True, help_text="Kept when the user is deleted")
+    at = models.DateTimeField(default=timezone.now)
+    document = models.JSONField(null=True, blank=True, help_text="The document after the change")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+
+class JobInputFile(models.Model):
+    """A file a job's model takes as a parameter (a clip to transcribe, say): kept in the media storage for the job's
+    page, uploaded through the provider's Files API when the job is sent, deleted there once the job is final
+    (jobs/input_files.py). The upload links themselves are never kept: they are bearer credentials."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="input_files")
+    parameter = models.CharField(max_length=200, help_text="The config key whose value is this file's download link")
+    file = models.CharField(max_length=500, help_text="Its name in the media storage")
+    file_name = models.CharField(max_length=200, help_text="The name it was uploaded with, made safe")
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    remote_file_id = models.CharField(max_length=200, blank=True, help_text="The provider's file id, once created")
+    uploaded_at = models.DateTimeField(null=True, blank=True, help_text="When its bytes reached the provider")
+    deleted_at = models.DateTimeField(null=True, blank=True, help_text="When it was deleted at the provider")
+    delete_error = models.CharField(max_length=500, blank=True, help_text="Why the last delete at the provider failed")
+    delete_attempts = models.PositiveIntegerField(default=0)
+    delete_retry_at = models.DateTimeField(null=True, blank=True, help_text="When the sweep tries the delete again")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["job", "parameter"]
+        constraints = [models.UniqueConstraint(fields=["job", "parameter"], name="one_input_file_per_parameter")]
+        indexes = [
+            # The sweep's read: files still at the provider (jobs/sweeps.py, input_file_deletes_due).
+            models.Index(fields=["delete_retry_at"], name="input_file_delete_due",
+                         condition=models.Q(deleted_at=None) & ~models.Q(remote_file_id="")),
+        ]
+
+    def __str__(self):
+        return f"{self.parameter} of job {self.job_id}"

@@ -12,8 +12,10 @@ from netmind_console.workspaces import access
 
 # What a job's preview in a list needs (its first output, or the word that its outputs were deleted), as plain lists
 # (`listed_outputs`, `listed_deletions`): a prefetch into the related managers builds a queryset each time a row's
-# template asks for `job.outputs.all` (4 ms of a 25-row page).
-PREVIEWED = (Prefetch("outputs", to_attr="listed_outputs"), Prefetch("output_deletions", to_attr="listed_deletions"))
+# template asks for `job.outputs.all` (4 ms of a 25-row page). A text output's text (a transcript may be long) is not
+# read: a preview shows its kind.
+PREVIEWED = (Prefetch("outputs", queryset=Output.objects.defer("text"), to_attr="listed_outputs"),
+             Prefetch("output_deletions", to_attr="listed_deletions"))
 RECENT_JOBS = 6  # on the dashboard
 ESTIMATE_CAP = 95  # an estimate never says done: the job's final state does
 

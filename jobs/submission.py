@@ -5,11 +5,12 @@ an `unknown` state to reconcile (the request may have left), or a failure a pers
 """
 
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from PIL import Image
 
-from jobs import catalogue, limits, slots
+from jobs import catalogue, input_files, limits, slots
 from jobs.adapters import ADAPTERS, choose_seed
 from jobs.lifecycle import (
     MAX_SUBMIT_ATTEMPTS,
@@ -53,6 +54,7 @@ def create_job(user, workspace, spec: catalogue.ModelSpec, values: dict, compare
         if spec.needs_image:
             job.input_file = store_input(f"inputs/{job.uuid}", values["image"])
             job.save(update_fields=["input_file"])
+        input_files.store(job, spec, values)
         JobEvent.objects.create(job=job, to_state=JobState.PENDING, note="Saved")
         enqueue("jobs.tasks.submit_job", job.pk)
     return job
@@ -60,11 +62,13 @@ def create_job(user, workspace, spec: catalogue.ModelSpec, values: dict, compare
 
 def unsaved_job(user, workspace, spec: catalogue.ModelSpec, values: dict, **fields) -> Job:
     """The job these form values make, not yet saved: its request built, its seed chosen (and kept in params,
-    so Run again can repeat it)."""
+    so Run again can repeat it). A file input is recorded by its name (input_files.recorded): its value when sent is
+    a download link, a credential that is never kept."""
     seed = choose_seed(values) if spec.has_seed else None
     remote_model, body = ADAPTERS[spec.adapter].build_request(spec, values, seed)
+    body = {**body, **input_files.recorded(spec, values)}
     return Job(workspace=workspace, owner=user, account=values["account"], model_key=spec.key, provider=spec.provider,
-               adapter=spec.adapter, remote_model=remote_model, prompt=values["prompt"], seed=seed,
+               adapter=spec.adapter, remote_model=remote_model, prompt=values.get("prompt", ""), seed=seed,
                params=replayable(values), request_body={"config": body}, **fields)
 
 
@@ -86,7 +90,7 @@ def create_job_once(user, workspace, spec: catalogue.ModelSpec, values: dict,
 def replayable(values: dict) -> dict:
     """The form's values as JSON, for Run again (files and model instances left out)."""
     skip = {"account", "image", "model"}
-    return {key: value for key, value in values.items() if key not in skip}
+    return {key: value for key, value in values.items() if key not in skip and not isinstance(value, UploadedFile)}
 
 
 def store_input(stem: str, upload) -> str:

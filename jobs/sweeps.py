@@ -23,7 +23,7 @@ from django.utils import timezone
 from jobs import read_costs, slots
 from jobs.adapters import ADAPTERS, RemoteSnapshot
 from jobs.lifecycle import apply_snapshot, transition
-from jobs.models import Job, JobState
+from jobs.models import TERMINAL_STATES, Job, JobInputFile, JobState
 from jobs.slots import STALE_CLAIM
 from jobs.sync import WATCHED_SYNC_INTERVAL
 from netmind_console.accounts.models import ProviderAccount
@@ -40,6 +40,8 @@ LIST_SWEEP_THRESHOLD = 5  # until a list call was measured: with this many activ
 LIST_SWEEP_BUDGET_SECONDS = settings.CONSOLE_TASK_TIMEOUT / 2  # then the rest waits for the next sweep
 UPDATE_BATCH = 500  # ids per UPDATE: SQLite caps the parameters of one statement
 UNKNOWN_RECHECK = timedelta(seconds=min(schedules.SWEEP_SECONDS, 60) / 2)  # reconcile once per sweep
+# A job that just finished has its input files' delete queued already (lifecycle.py): the sweep leaves it this long.
+INPUT_DELETE_GRACE = timedelta(seconds=30)
 
 
 def sweep_active_jobs(now=None):
@@ -172,3 +174,12 @@ def _changes(job: Job, snapshot: RemoteSnapshot) -> bool:
 def _bulk_update(pks: list[int], **fields):
     for start in range(0, len(pks), UPDATE_BATCH):
         Job.objects.filter(pk__in=pks[start:start + UPDATE_BATCH]).update(**fields)
+
+
+def input_file_deletes_due(now=None) -> list[int]:
+    """Final jobs with files still at the provider whose delete is due: never tried (its task was lost) once the
+    job has been final a while, or failed before and due again. Files given up on (no retry time) are left."""
+    now = now or timezone.now()
+    due = Q(delete_attempts=0, job__finished_at__lt=now - INPUT_DELETE_GRACE) | Q(delete_retry_at__lte=now)
+    rows = JobInputFile.objects.filter(due, deleted_at=None, job__state__in=TERMINAL_STATES).exclude(remote_file_id="")
+    return sorted(set(rows.values_list("job_id", flat=True)))

@@ -64,14 +64,15 @@ def suffix(name: str) -> str:
     return PurePosixPath(name).suffix
 
 
+def download_name(output, stored: str) -> str:
+    """`20250918-091420-openai-whisper-1a2b3c4d.txt`: when, which model, which output, and the stored file's type."""
+    model = slugify(output.model_key.replace("/", "-"))[:40]
+    return f"{output.created_at:%Y%m%d-%H%M%S}-{model}-{output.uuid.hex[:8]}{suffix(stored)}"
+
+
 def _gallery_entries(outputs) -> list[Entry]:
-    entries = []
-    for output in outputs:
-        if stored := stored_file(output):
-            model = slugify(output.model_key.replace("/", "-"))[:40]
-            stem = f"{output.created_at:%Y%m%d-%H%M%S}-{model}-{output.uuid.hex[:8]}"
-            entries.append(Entry(f"{stem}{suffix(stored)}", output.created_at, stored=stored))
-    return entries
+    return [Entry(download_name(output, stored), output.created_at, stored=stored)
+            for output in outputs if (stored := stored_file(output))]
 
 
 def _zip_stream(entries: list[Entry]):

@@ -4,7 +4,7 @@ request body and its account's token stay inside)."""
 from django.urls import reverse
 
 from jobs import selectors
-from jobs.models import ArchiveState, Job, Output, name_of
+from jobs.models import ArchiveState, Job, Output, OutputKind, name_of
 
 # The form's values that the answer shows elsewhere (prompt, seed) or that only the form needs.
 NOT_PARAMETERS = {"prompt", "seed", "seed_mode"}
@@ -15,7 +15,8 @@ def output(row: Output) -> dict:
     return {"uuid": row.uuid, "kind": row.kind, "archive_state": row.archive_state,
             "content_type": row.content_type, "size": row.size, "sha256": row.sha256, "width": row.width,
             "height": row.height, "duration_seconds": row.duration_seconds,
-            "file_url": reverse("api:output_file", kwargs={"uuid": row.uuid}) if archived else None}
+            "file_url": reverse("api:output_file", kwargs={"uuid": row.uuid}) if archived else None,
+            "text": row.text if row.kind == OutputKind.TEXT else None}
 
 
 def summary(job: Job, outputs=None) -> dict:

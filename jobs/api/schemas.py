@@ -20,6 +20,7 @@ class ModelOut(Schema):
     provider: str
     output_kind: str
     needs_image: bool = Field(description="The job needs a first frame: `image` in POST /jobs.")
+    takes_prompt: bool = Field(description="The job has a prompt (required); a model without one takes none.")
     legacy: bool
     parameters: dict[str, Any] = Field(description="JSON Schema of this model's `parameters` in POST /jobs.")
 
@@ -30,7 +31,8 @@ class JobIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     model: str = Field(description="A key from GET /models.")
-    prompt: str = Field(json_schema_extra={"minLength": 1, "maxLength": PROMPT_MAX_LENGTH})
+    prompt: str | None = Field(None, json_schema_extra={"minLength": 1, "maxLength": PROMPT_MAX_LENGTH},
+                               description="Required by a model that takes one (GET /models: `takes_prompt`).")
     parameters: dict[str, Any] = Field(default_factory=dict,
                                        description="The model's parameters (GET /models: `parameters`); "
                                                    "left out, a parameter takes its default.")
@@ -50,7 +52,10 @@ class OutputOut(Schema):
     width: int | None
     height: int | None
     duration_seconds: float | None
-    file_url: str | None = Field(description="The archived file (GET); null until it is archived.")
+    file_url: str | None = Field(description="The archived file (GET); null until it is archived. A text output's "
+                                             "is its text as a UTF-8 .txt file.")
+    text: str | None = Field(description="A text output's text (kind `text`: a transcript, say), there from the "
+                                         "start; null for media.")
 
 
 class JobSummary(Schema):

@@ -13,9 +13,10 @@ Redirects are never followed (`allow_redirects=False`): no documented call redir
 following them is the only way to be sure the bearer token goes to the configured host and nowhere
 else. A 3xx answer from the API is a `BadResponse`.
 
-The token is attached per request by `_BearerAuth` (never stored in session headers, so the
-presigned-upload PUT cannot carry it), is masked in every repr, and is redacted from any provider
-text copied into an exception. Log lines carry method, host, path, status and timing only.
+The token is attached per request by `_BearerAuth` (never stored in session headers, so no request
+to another host can carry it; presigned uploads do not use this session at all: outside.py), is
+masked in every repr, and is redacted from any provider text copied into an exception. Log lines
+carry method, host, path, status and timing only.
 """
 
 import io
@@ -144,9 +145,9 @@ class ProviderHttp:
     def delete(self, path: str) -> Any:
         return self._call_json("DELETE", self._url(path))
 
-    def create(self, path: str, payload: dict, parse: Callable[[Any], T]) -> T:
+    def create(self, path: str, payload: dict, parse: Callable[[Any], T], *, headers: dict | None = None) -> T:
         """POST something new; any doubt about whether it now exists is `AmbiguousCreate`."""
-        body = self._call_json("POST", self._url(path), json=payload, creating=True)
+        body = self._call_json("POST", self._url(path), json=payload, creating=True, headers=headers)
         return _parsed_as_create(body, parse)
 
     def get_streamed(self, path: str, scratch_dir: Path) -> Any:
@@ -160,18 +161,6 @@ class ProviderHttp:
         return _parsed_as_create(body, parse)
 
     # --- calls that leave the API host -----------------------------------------------------------
-
-    def put_presigned(self, url: str, data: bytes) -> None:
-        """PUT bytes to an object-store link: the link is the credential, so no bearer token."""
-        response = self._send("PUT", url, data=data, authenticated=False)
-        try:
-            self._raise_for_status(response, creating=False)
-        except TokenRejected:
-            raise InvalidRequest(
-                "The object store refused the upload link.",
-                status_code=response.status_code,
-                user_message="The upload link was refused; it may have expired. Try the upload again.",
-            ) from None
 
     def post_to_endpoint(self, url: str, payload: Any, *, timeout=None) -> EndpointResponse:
         """"Try it" on a running dedicated endpoint: whatever it answers is reported, not raised."""
@@ -197,9 +186,7 @@ class ProviderHttp:
         self._raise_for_status(response, creating=creating)
         return self._json_body(response, creating=creating)
 
-    def _send(
-        self, method: str, url: str, *, creating: bool = False, authenticated: bool = True, timeout=None, **kwargs
-    ) -> requests.Response:
+    def _send(self, method: str, url: str, *, creating: bool = False, timeout=None, **kwargs) -> requests.Response:
         if self._address_for_host is not None and url.startswith(self.base_url):
             self._pin_base_url_host()
         started = time.monotonic()
@@ -208,7 +195,7 @@ class ProviderHttp:
             response = self._session.request(
                 method,
                 url,
-                auth=self._auth if authenticated else None,
+                auth=self._auth,
                 timeout=timeout or self._timeout,
                 allow_redirects=False,
                 **kwargs,

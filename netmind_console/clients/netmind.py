@@ -4,8 +4,9 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from . import normalize
-from .http import ProviderClient
+from . import normalize, outside
+from .errors import BadResponse, InvalidRequest, ProviderUnavailable
+from .http import USER_AGENT, ProviderClient
 from .types import (
     EndpointResponse,
     FileUpload,
@@ -16,6 +17,7 @@ from .types import (
     RemoteFile,
     Service,
 )
+
 
 class NetMindClient(ProviderClient):
     def ping(self) -> None:
@@ -123,16 +125,39 @@ class NetMindClient(ProviderClient):
 
     # --- files -----------------------------------------------------------------------------------
 
-    def create_file(self, file_name: str, purpose: str) -> FileUpload:
-        return self._http.create("/v1/files", {"file_name": file_name, "purpose": purpose}, normalize.file_upload)
+    def create_file(self, file_name: str, purpose: str, *, content_type: str = "") -> FileUpload:
+        """Register a file; its bytes go to the answer's `presigned_url` (upload_file_bytes) within about 2 h."""
+        headers = {"file-content-type": content_type} if content_type else None
+        return self._http.create("/v1/files", {"file_name": file_name, "purpose": purpose}, normalize.file_upload,
+                                 headers=headers)
 
-    def upload_file_bytes(self, presigned_url: str, data: bytes) -> None:
-        self._http.put_presigned(presigned_url, data)
+    def upload_file_bytes(self, presigned_url: str, data, content_type: str = "application/octet-stream",
+                          **checks) -> None:
+        """PUT `data` (bytes or a file, streamed) to an upload link. The link came from the provider's answer, so it
+        goes out through the client for outside URLs (outside.py: public https hosts only, unless `checks` list the
+        host as insecure, as the sandbox is in sandbox mode), and without the bearer token: the link is the
+        credential. Once: a retry is the caller's next send."""
+        try:
+            answer = outside.put(presigned_url, data=data, headers={"Content-Type": content_type,
+                                                                     "User-Agent": USER_AGENT}, **checks)
+        except outside.RefusedURL as error:
+            raise BadResponse(f"The upload link is not one the console may use: {error}",
+                              user_message=f"The provider's upload link was refused: {error}") from None
+        except outside.Unreachable as error:
+            raise ProviderUnavailable(f"Could not reach the upload link's host: {error}") from None
+        if answer.ok:
+            return
+        if answer.status == 429 or answer.status >= 500:
+            raise ProviderUnavailable(f"The object store answered HTTP {answer.status} to the upload.",
+                                      status_code=answer.status)
+        raise InvalidRequest(f"The object store refused the upload (HTTP {answer.status}).", status_code=answer.status,
+                             user_message="The upload link was refused; it may have expired. Try the upload again.")
 
-    def upload_file(self, file_name: str, purpose: str, data: bytes) -> FileUpload:
+    def upload_file(self, file_name: str, purpose: str, data, content_type: str = "application/octet-stream",
+                    **checks) -> FileUpload:
         """Create the file record, then PUT its bytes to the link it came with."""
-        upload = self.create_file(file_name, purpose)
-        self.upload_file_bytes(upload.presigned_url, data)
+        upload = self.create_file(file_name, purpose, content_type=content_type)
+        self.upload_file_bytes(upload.presigned_url, data, content_type, **checks)
         return upload
 
     def list_files(self) -> tuple[RemoteFile, ...]:

@@ -11,7 +11,7 @@ Such a URL is hostile input, so every request to one goes through here:
   no content decoding; the caller caps the body it reads.
 
 `check_url` is the check without a request (for forms: a name that does not resolve right now passes
-and is checked again when used); `get_stream` and `post` make the request.
+and is checked again when used); `get_stream`, `post` and `put` make the request.
 """
 
 import ipaddress
@@ -144,11 +144,21 @@ def get_stream(url: str, *, deadline: float, headers=None, **checks):
 def post(url: str, *, data: bytes, headers: dict, timeout=(3, 10), max_answer_bytes=MAX_ANSWER_BYTES,
          **checks) -> Answer:
     """POST once, never following a redirect; reads at most `max_answer_bytes` of the answer."""
+    return _send_once("POST", url, data, headers, timeout, max_answer_bytes, checks)
+
+
+def put(url: str, *, data, headers: dict, timeout=(5, 60), max_answer_bytes=MAX_ANSWER_BYTES, **checks) -> Answer:
+    """PUT once (`data`: bytes or a file, streamed), never following a redirect: an upload to an object-store link a
+    provider handed out. Reads at most `max_answer_bytes` of the answer."""
+    return _send_once("PUT", url, data, headers, timeout, max_answer_bytes, checks)
+
+
+def _send_once(method: str, url: str, data, headers: dict, timeout, max_answer_bytes: int, checks: dict) -> Answer:
     origin = check_url(url, resolve=False, **checks)
-    deadline = time.monotonic() + sum(timeout)
+    deadline = time.monotonic() + sum(timeout)  # past it the answer's body is left unread: its status stands
     with _pinned_session(pin(origin)) as session:
-        response = _connected(lambda: session.post(url, data=data, headers=headers, timeout=timeout,
-                                                   stream=True, allow_redirects=False))
+        response = _connected(lambda: session.request(method, url, data=data, headers=headers, timeout=timeout,
+                                                      stream=True, allow_redirects=False))
         with response:
             body = bytearray()
             try:

@@ -17,16 +17,18 @@ FAILED = "failed"
 CANCELLED = "cancelled"
 CONSOLE_STATES = (QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED)
 
-OUTPUT_KINDS = ("image", "video", "audio")
+OUTPUT_KINDS = ("image", "video", "audio")  # the kinds of a result file; a text result is "text"
+TEXT = "text"
 
 
 @dataclass(frozen=True)
 class RemoteOutput:
-    url: str
-    kind: str | None  # 'image' | 'video' | 'audio'; None only when neither the provider nor the URL says
+    url: str  # "" for a text result: its text arrives inline
+    kind: str | None  # 'image' | 'video' | 'audio' | 'text'; None only when neither the provider nor the URL says
     thumbnail_url: str | None = None
     remote_file_id: str | None = None
     file_name: str | None = None
+    text: str | None = None  # a text result's text (a transcript, say); None for a file
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,14 @@
-"""NetMind asynchronous inference ("generations"), in the newer or the older result schema."""
+"""NetMind asynchronous inference ("generations"), in the newer or the older result schema.
+
+A model answers with media of its kind, or with text (texts.py): `result.data: [{"text": …}]`, in either schema.
+"""
 
 import time
 import uuid
 
-from . import lifecycle
+from . import lifecycle, texts
 from .media import MAX_STILL_SIDE, aspect_size
-from .validation import Field, validate
+from .validation import Field, Invalid, validate
 from .web import FAIL_MARKER, ApiError, Route, json_response, user_id
 
 KIND = "generation"
@@ -15,9 +18,13 @@ CATALOGUE = {
     "hkchengrex/MMAudio": ("audio", 84),
     "hunyuanvideo-community/HunyuanVideo": ("video", 85),
     "Qwen/Qwen-Image": ("image", 86),
+    "openai/whisper": ("text", 87),
+    "minimax/speech-02-hd": ("audio", 88),
 }
-# Models outside the catalogue (sent through an "advanced" config) are guessed from their name.
-NAME_HINTS = (("audio", ("audio", "music", "sound", "tts", "speech")),
+# Other models (another catalogue document, an "advanced" config) are guessed from their name. Text first: its hints
+# are the narrower ("speech-to-text" transcribes); a speech model (minimax/speech-02-hd) makes audio.
+NAME_HINTS = (("text", ("whisper", "transcri", "asr", "llm", "caption", "speech-to-text", "stt")),
+              ("audio", ("audio", "music", "sound", "tts", "speech")),
               ("video", ("video", "veo", "wan", "kling", "hunyuan", "sora", "seedance")))  # fmt: skip
 IMAGE_SIZES = {
     "square_hd": "1:1",
@@ -28,12 +35,13 @@ IMAGE_SIZES = {
     "portrait_9_16": "9:16",
 }
 DEFAULT_SECONDS = {"audio": 8, "video": 5}
+WORK_SECONDS = {**lifecycle.DURATIONS, "text": 10.0}  # at --speed 1
 EXTENSIONS = {"audio": "wav", "video": "mp4"}
 
 BODY = {
     "model": Field("str", required=True),
     "config": Field("object", required=True, fields={
-        "prompt": Field("str", required=True),
+        "prompt": Field("str"),  # required unless the config carries an input: see _prompt_or_input
         "duration": Field("number"),
         "num_images": Field("int"),
         "seed": Field("int"),
@@ -49,6 +57,7 @@ LOG_LINES = {
     "completed": "Generation completed",
     "failed": f"Generation failed: the prompt contains the {FAIL_MARKER} marker (sandbox-simulated failure)",
 }
+MISSING_PROMPT = {"type": "missing", "loc": ["body", "config", "prompt"], "msg": "Field required"}
 
 
 def output_kind(model: str) -> str:
@@ -62,7 +71,7 @@ def output_kind(model: str) -> str:
 
 def media_specs(kind: str, config: dict, gen_id: str) -> list[dict]:
     """What each result file will be; rendered only when first downloaded."""
-    prompt = config["prompt"]
+    prompt = config.get("prompt") or ""
     seed = config.get("seed") or int(gen_id[:8], 16)
     if kind == "image":
         fmt = config.get("output_format") or "png"
@@ -77,15 +86,34 @@ def media_specs(kind: str, config: dict, gen_id: str) -> list[dict]:
              "ext": EXTENSIONS[kind]}]  # fmt: skip
 
 
+def _prompt_or_input(config: dict):
+    """A prompt, unless the model is given an input to work on (openai/whisper: `audio_url` and no prompt)."""
+    if "prompt" not in config and not texts.input_urls(config):
+        raise Invalid([{**MISSING_PROMPT, "input": config}])
+
+
+def _text(app, model: str, config: dict) -> tuple[str, str]:
+    """(text, why it failed): the text is made now, while its input can be fetched (the console deletes an
+    uploaded clip once the job is final)."""
+    inputs = texts.input_urls(config)
+    try:
+        given = texts.fetch_input(app, *next(iter(inputs.items()))) if inputs else None
+    except texts.InputRefused as refused:
+        return "", f"Generation failed: {refused}"
+    return texts.answer(model, config, given), ""
+
+
 def create(app, request):
     body = validate(BODY, request.json())
     model, config = body["model"], body["config"]
+    _prompt_or_input(config)
     kind = output_kind(model)
     gen_id, now = uuid.uuid4().hex, time.time()
-    final = "failed" if FAIL_MARKER in config["prompt"] else "completed"
-    duration = lifecycle.DURATIONS[kind] / app.config.speed
+    text, failure = _text(app, model, config) if kind == "text" else ("", "")
+    final = "failed" if failure or FAIL_MARKER in (config.get("prompt") or "") else "completed"
+    duration = WORK_SECONDS[kind] / app.config.speed
     outputs = []
-    for n, spec in enumerate(media_specs(kind, config, gen_id)):
+    for n, spec in enumerate(media_specs(kind, config, gen_id) if kind != "text" else []):
         key = f"generation/{gen_id}/{n}.{spec['ext']}"
         app.store.add_media(key, spec)
         outputs.append({"key": key, "file_id": f"file-{uuid.uuid4().hex[:24]}", "file_type": kind})
@@ -96,6 +124,8 @@ def create(app, request):
         "created": now,
         "timeline": lifecycle.build(now, duration, STEPS + [(1, final)]),
         "outputs": outputs,
+        "text": text,
+        "failure": failure,
         "backend_id": uuid.uuid4().hex,
     }
     request.account.add(KIND, gen_id, doc)
@@ -121,16 +151,27 @@ def present(app, request, doc: dict) -> dict:
     return {**shown, **_newer(doc, status, links, now)}
 
 
+def _text_data(doc, status) -> list[dict]:
+    """A text model's result, in either schema."""
+    return [{"text": doc["text"]}] if doc["kind"] == "text" and status == "completed" else []
+
+
+def _log_line(doc, word) -> str:
+    if word == "failed" and doc.get("failure"):
+        return doc["failure"]
+    return LOG_LINES[word].format(model=doc["model"], kind=doc["kind"])
+
+
 def _newer(doc, status, links, now) -> dict:
     data = [{"url": url, "file_id": output["file_id"], "file_name": "", "file_type": output["file_type"]}
             for url, output in zip(links, doc["outputs"])]  # fmt: skip
+    data += _text_data(doc, status)
     timeline = doc["timeline"]
     started = lifecycle.reached_at(timeline, "initializing")
     finished = timeline[-1][0]
     return {
         "result": {"data": data} if data else {},
-        "logs": [{"text": LOG_LINES[word].format(model=doc["model"], kind=doc["kind"])}
-                 for at, word in timeline if at <= now],  # fmt: skip
+        "logs": [{"text": _log_line(doc, word)} for at, word in timeline if at <= now],
         "pending_duration": round(min(now, started) - doc["created"], 3),
         "processing_duration": round(min(now, finished) - started, 3) if now >= started else None,
     }
@@ -141,13 +182,15 @@ def _older(doc, status, links) -> dict:
     if links:
         meta_info = {"file_id": doc["outputs"][0]["file_id"], "result_download_url": links[0]}
     elif status == "failed":
-        meta_info = {"error_message": LOG_LINES["failed"]}
-    return {
+        meta_info = {"error_message": _log_line(doc, "failed")}
+    older = {
         "model_id": CATALOGUE.get(doc["model"], (None, 99))[1],
         "backend_id": None if status == "pending" else doc["backend_id"],
         "payment_type": "usd",
         "meta_info": meta_info,
     }
+    text = _text_data(doc, status)
+    return {**older, "result": {"data": text}} if text else older
 
 
 def _found(app, request) -> dict:

@@ -200,10 +200,9 @@ class Sandbox:
         spec = self.store.media(key)
         if spec is None:
             return _s3_error(404, "NoSuchKey", "The specified key does not exist.")
-        if request.method == "PUT":
-            return files.receive_upload(self, spec, key, request.body)
-        if spec["kind"] == "upload" and not self.cache.path(key).exists():
-            return _s3_error(404, "NoSuchKey", "The object has not been uploaded yet.")
+        uploaded = files.serve(self, request, spec, key)
+        if uploaded is not None:
+            return uploaded
         extension = key.rsplit(".", 1)[-1].lower()
         content_type = CONTENT_TYPES.get(extension) or mimetypes.guess_type(key)[0] or "application/octet-stream"
         return Response(200, self.media_bytes(key), content_type)

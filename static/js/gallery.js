@@ -34,6 +34,7 @@
   function mediaFor(item) {
     var kind = item.getAttribute("data-kind");
     var element;
+    if (kind === "text") return textFor(item);
     if (kind === "image") {
       element = document.createElement("img");
       element.alt = item.getAttribute("data-caption") || "";
@@ -45,6 +46,21 @@
       if (kind === "video" && item.hasAttribute("data-poster")) element.poster = item.getAttribute("data-poster");
     }
     element.src = item.getAttribute("data-src");
+    return element;
+  }
+
+  // A text output's whole text, read from its .txt copy (the grid shows a snippet).
+  function textFor(item) {
+    var element = document.createElement("pre");
+    element.className = "lightbox-text";
+    element.textContent = "Loading the text…";
+    fetch(item.getAttribute("data-src"), { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.text();
+      })
+      .then(function (text) { element.textContent = text; })
+      .catch(function () { element.textContent = "The text could not be loaded; the job's page shows it."; });
     return element;
   }
 

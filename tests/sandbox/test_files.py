@@ -1,6 +1,12 @@
 """Files: register, upload through the pre-signed link, list, fetch, link, delete."""
 
+import time
+from urllib.parse import parse_qs, urlsplit
+from xml.etree import ElementTree
+
 import requests
+
+from .conftest import Api
 
 
 def test_a_file_is_registered_uploaded_listed_downloaded_and_deleted(api):
@@ -33,3 +39,55 @@ def test_an_upload_link_cannot_be_used_to_download_and_a_download_link_cannot_up
 
 def test_a_file_without_a_name_is_a_422(api):
     assert api.post("/v1/files", json={"purpose": "inference"}).status_code == 422
+
+
+def test_an_upload_link_is_valid_about_two_hours(api):
+    created = api.post("/v1/files", json={"file_name": "clip.wav", "purpose": "inference"}).json()
+
+    assert parse_qs(urlsplit(created["presigned_url"]).query)["X-Amz-Expires"] == ["7200"]
+
+
+def test_an_expired_upload_link_is_refused_as_s3_refuses_it(sandbox_factory, monkeypatch):
+    monkeypatch.setenv("SANDBOX_UPLOAD_TTL", "1")  # read by the sandbox process when it starts
+    short_lived = Api(sandbox_factory())
+    created = short_lived.post("/v1/files", json={"file_name": "clip.wav", "purpose": "inference"}).json()
+    time.sleep(2.1)  # the link's date is whole seconds: past issue + 1 s whatever the fraction
+
+    refused = requests.put(created["presigned_url"], data=b"RIFF....WAVE", timeout=10)
+
+    assert refused.status_code == 403 and refused.headers["Content-Type"] == "application/xml"
+    error = ElementTree.fromstring(refused.content)
+    assert (error.findtext("Code"), error.findtext("Message")) == ("AccessDenied", "Request has expired")
+    assert short_lived.get(f"/v1/files/{created['id']}").json()["status"] == "pending"
+
+
+def test_the_type_an_upload_was_put_with_is_served_back(api):
+    created = api.post("/v1/files", json={"file_name": "clip", "purpose": "inference"},
+                       headers={"file-content-type": "audio/wav"}).json()
+    assert requests.put(created["presigned_url"], data=b"ID3 mp3 bytes", headers={"Content-Type": "audio/mpeg"},
+                        timeout=10).status_code == 200
+
+    link = api.get(f"/v1/files/{created['id']}/presigned_url").json()["presigned_url"]
+
+    assert requests.get(link, timeout=10).headers["Content-Type"] == "audio/mpeg"
+    assert requests.head(link, timeout=10).headers["Content-Type"] == "audio/mpeg"
+
+
+def test_without_a_type_on_the_put_the_one_named_at_creation_is_served(api):
+    created = api.post("/v1/files", json={"file_name": "clip", "purpose": "inference"},
+                       headers={"file-content-type": "audio/wav"}).json()
+    requests.put(created["presigned_url"], data=b"RIFF....WAVE", timeout=10)
+
+    link = api.get(f"/v1/files/{created['id']}/presigned_url").json()["presigned_url"]
+
+    assert requests.get(link, timeout=10).headers["Content-Type"] == "audio/wav"
+
+
+def test_a_deleted_file_can_no_longer_be_downloaded(api):
+    created = api.post("/v1/files", json={"file_name": "clip.wav", "purpose": "inference"}).json()
+    requests.put(created["presigned_url"], data=b"RIFF....WAVE", timeout=10)
+    link = api.get(f"/v1/files/{created['id']}/presigned_url").json()["presigned_url"]
+
+    api.delete(f"/v1/files/{created['id']}")
+
+    assert requests.get(link, timeout=10).status_code == 404

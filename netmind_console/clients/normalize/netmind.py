@@ -7,7 +7,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import BadResponse
-from ..types import FileUpload, Flavor, Generation, HaiperJob, HaiperJobPage, RemoteFile, RemoteOutput, Service
+from ..types import (
+    TEXT,
+    FileUpload,
+    Flavor,
+    Generation,
+    HaiperJob,
+    HaiperJobPage,
+    RemoteFile,
+    RemoteOutput,
+    Service,
+)
 from .readers import (
     as_decimal,
     as_integer,
@@ -54,10 +64,16 @@ def generation_list(body: Any) -> tuple[Generation, ...]:
 
 
 def _generation_outputs(obj: Mapping) -> tuple[RemoteOutput, ...]:
-    """Newer schema: `result.data[]`; older schema: `meta_info.result_download_url` (+ file_id)."""
+    """Newer schema: `result.data[]`; older schema: `meta_info.result_download_url` (+ file_id).
+
+    An item of `result.data` is a file (`url`) or a text (`text`: a transcript, say, from openai/whisper); a text
+    result comes as `result.data[].text` whichever schema the rest of the object follows, so `result.data` is read
+    first on both.
+    """
     result = obj.get("result")
-    if isinstance(result, Mapping) and isinstance(result.get("data"), list):
-        return tuple(_newer_schema_output(item) for item in result["data"] if has_url(item, "url"))
+    items = result.get("data") if isinstance(result, Mapping) else None
+    if isinstance(items, list) and (outputs := tuple(filter(None, map(_result_item, items)))):
+        return outputs
     meta_info = obj.get("meta_info")
     if isinstance(meta_info, Mapping) and meta_info.get("result_download_url"):
         url = str(meta_info["result_download_url"])
@@ -65,14 +81,19 @@ def _generation_outputs(obj: Mapping) -> tuple[RemoteOutput, ...]:
     return ()
 
 
-def _newer_schema_output(item: Mapping) -> RemoteOutput:
-    url = str(item["url"])
-    return RemoteOutput(
-        url=url,
-        kind=kind_of(item.get("file_type"), url),
-        remote_file_id=optional_text(item.get("file_id")),
-        file_name=optional_text(item.get("file_name")),
-    )
+def _result_item(item: Any) -> RemoteOutput | None:
+    """One item of `result.data`: a file, a text, or None for an item that is neither."""
+    if has_url(item, "url"):
+        url = str(item["url"])
+        return RemoteOutput(
+            url=url,
+            kind=kind_of(item.get("file_type"), url),
+            remote_file_id=optional_text(item.get("file_id")),
+            file_name=optional_text(item.get("file_name")),
+        )
+    if isinstance(item, Mapping) and isinstance(item.get("text"), str):
+        return RemoteOutput(url="", kind=TEXT, text=item["text"])
+    return None
 
 
 
