@@ -14,7 +14,6 @@ parameter as `file:<the name it was uploaded as>` (`recorded`), and the download
 import logging
 import re
 import zlib
-from dataclasses import dataclass
 from pathlib import PurePath
 
 from django import forms
@@ -24,6 +23,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
+from jobs import media_formats
+from jobs.media_formats import SNIFF_BYTES, MediaFormat
 from jobs.models import TERMINAL_STATES, Job, JobInputFile
 from jobs.provider_calls import CannotPrepare, client_for
 from netmind_console.clients import errors
@@ -39,66 +40,14 @@ PURPOSE = "inference"
 MAX_BYTES = {"image": 20 * 1024 * 1024, "audio": 50 * 1024 * 1024, "video": 100 * 1024 * 1024}
 MAX_IMAGE_SIDE = 8192  # as the first frame's: below where Pillow itself refuses a decompression bomb
 MAX_NAME_CHARS = 100
-HEAD_BYTES = 64
 # Deletes at the provider that keep failing are tried this many times, hours apart at the end, then left (the row
 # says why): a file the provider keeps refusing to delete is its to expire.
 MAX_DELETE_ATTEMPTS = 8
 FIRST_DELETE_RETRY_SECONDS = 60
 
 
-@dataclass(frozen=True)
-class Sniffed:
-    media: str
-    suffix: str
-    content_type: str
-    label: str  # as a person names the format
-
-
-def _ftyp_brands(head: bytes) -> set[bytes]:
-    """The major and compatible brands of an ISO base media file (MP4, M4A, MOV), or none."""
-    if head[4:8] != b"ftyp":
-        return set()
-    size = int.from_bytes(head[:4], "big")
-    box = head[8:min(max(size, 16), len(head))]
-    return {box[:4], *(box[n:n + 4] for n in range(8, len(box) - 3, 4))}
-
-
-def _m4a(head):
-    return bool(_ftyp_brands(head) & {b"M4A ", b"M4B "})
-
-
-def _mov(head):
-    # QuickTime: the "qt  " brand, or (older files) no ftyp box at all but a movie atom first.
-    return b"qt  " in _ftyp_brands(head) or head[4:8] in (b"moov", b"mdat", b"wide")
-
-
-def _mp4(head):
-    return bool(_ftyp_brands(head)) and not _mov(head)
-
-
-def _webm(head):
-    return head.startswith(b"\x1a\x45\xdf\xa3") and b"webm" in head
-
-
-def _mp3(head):
-    # An ID3 tag, or an MPEG audio frame sync whose layer bits are not 00 (that would be AAC).
-    return head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0
-                                       and head[1] & 0x06 != 0)
-
-
-# Checked in order: an M4A is an MP4 too, so it is recognised as audio before the video formats are tried.
-_SIGNATURES = [
-    (Sniffed("audio", ".wav", "audio/wav", "WAV"), lambda h: h[:4] == b"RIFF" and h[8:12] == b"WAVE"),
-    (Sniffed("audio", ".mp3", "audio/mpeg", "MP3"), _mp3),
-    (Sniffed("audio", ".flac", "audio/flac", "FLAC"), lambda h: h.startswith(b"fLaC")),
-    (Sniffed("audio", ".ogg", "audio/ogg", "OGG"), lambda h: h.startswith(b"OggS")),
-    (Sniffed("audio", ".m4a", "audio/mp4", "M4A"), _m4a),
-    (Sniffed("video", ".mov", "video/quicktime", "MOV"), _mov),
-    (Sniffed("video", ".mp4", "video/mp4", "MP4"), _mp4),
-    (Sniffed("video", ".webm", "video/webm", "WEBM"), _webm),
-]
-_IMAGES = {"PNG": Sniffed("image", ".png", "image/png", "PNG"), "JPEG": Sniffed("image", ".jpg", "image/jpeg", "JPEG"),
-           "WEBP": Sniffed("image", ".webp", "image/webp", "WEBP"), "GIF": Sniffed("image", ".gif", "image/gif", "GIF")}
+# Images as Pillow reads them (whole: a truncated or bomb image is refused), by Pillow's format name.
+IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp", "GIF": "gif"}
 ACCEPTED = {"image": "PNG, JPEG, WEBP or GIF", "audio": "WAV, MP3, FLAC, OGG or M4A", "video": "MP4, MOV or WEBM"}
 
 
@@ -122,19 +71,19 @@ def _a(media: str) -> str:
     return "an" if media[0] in "aeiou" else "a"
 
 
-def sniff(upload, media: str) -> Sniffed | None:
-    """What the bytes are, if they are an accepted `media` format (images as Pillow reads them whole)."""
+def sniff(upload, media: str) -> MediaFormat | None:
+    """What the bytes are, if they are an accepted `media` format (media_formats.py; images as Pillow reads them)."""
     upload.seek(0)
     if media == "image":
         return _sniffed_image(upload)
-    head = upload.read(HEAD_BYTES)
+    head = upload.read(SNIFF_BYTES)
     upload.seek(0)
-    return next((sniffed for sniffed, matches in _SIGNATURES if sniffed.media == media and matches(head)), None)
+    return media_formats.matching(media, head)
 
 
-def _sniffed_image(upload) -> Sniffed | None:
+def _sniffed_image(upload) -> MediaFormat | None:
     try:
-        with Image.open(upload, formats=list(_IMAGES)) as image:
+        with Image.open(upload, formats=list(IMAGE_FORMATS)) as image:
             image_format, (width, height) = image.format, image.size
             if width * height > MAX_IMAGE_SIDE ** 2:
                 raise forms.ValidationError(f"The image is too large: {width}×{height} pixels; at most "
@@ -146,14 +95,14 @@ def _sniffed_image(upload) -> Sniffed | None:
         return None
     finally:
         upload.seek(0)
-    return _IMAGES[image_format]
+    return next(fmt for fmt in media_formats.FORMATS if fmt.ext == IMAGE_FORMATS[image_format])
 
 
-def safe_name(name: str, suffix: str) -> str:
-    """The uploaded name as the provider and the page may show it: its stem in plain characters, the suffix of
+def safe_name(name: str, ext: str) -> str:
+    """The uploaded name as the provider and the page may show it: its stem in plain characters, the extension of
     what the bytes are (a "clip.html" that is a WAV is sent as clip.wav)."""
     stem = re.sub(r"[^A-Za-z0-9_-]+", "_", PurePath(name or "").stem).strip("_") or "upload"
-    return f"{stem[:MAX_NAME_CHARS - len(suffix)]}{suffix}"
+    return f"{stem[:MAX_NAME_CHARS - len(ext) - 1]}.{ext}"
 
 
 def _uploads(spec, values: dict):
@@ -169,7 +118,7 @@ def recorded(spec, values: dict) -> dict[str, str]:
     for spec_field, upload in _uploads(spec, values):
         sniffed = sniff(upload, spec_field.media)
         if sniffed is not None:  # a file of no accepted type is refused by store(), inside the same transaction
-            recorded_values[spec_field.name] = f"file:{safe_name(upload.name, sniffed.suffix)}"
+            recorded_values[spec_field.name] = "file:" + safe_name(upload.name, sniffed.ext)
     return recorded_values
 
 
@@ -182,9 +131,9 @@ def store(job: Job, spec, values: dict) -> list[JobInputFile]:
     for spec_field, upload in _uploads(spec, values):
         checked_upload(upload, spec_field.media)
         sniffed = sniff(upload, spec_field.media)
-        name = default_storage.save(f"inputs/{job.uuid}/{spec_field.name}{sniffed.suffix}", upload)
+        name = default_storage.save(f"inputs/{job.uuid}/{spec_field.name}.{sniffed.ext}", upload)
         rows.append(JobInputFile.objects.create(
-            job=job, parameter=spec_field.name, file=name, file_name=safe_name(upload.name, sniffed.suffix),
+            job=job, parameter=spec_field.name, file=name, file_name=safe_name(upload.name, sniffed.ext),
             content_type=sniffed.content_type, size=upload.size))
     return rows
 

@@ -177,21 +177,21 @@ def png() -> bytes:
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize("media, data, suffix", [
-    ("audio", wav_bytes(), ".wav"),
-    ("audio", b"ID3\x04\x00" + b"\x00" * 60, ".mp3"),
-    ("audio", b"fLaC" + b"\x00" * 60, ".flac"),
-    ("audio", b"OggS" + b"\x00" * 60, ".ogg"),
-    ("audio", mp4_head(b"M4A "), ".m4a"),
-    ("video", mp4_head(b"isom"), ".mp4"),
-    ("video", mp4_head(b"qt  "), ".mov"),
-    ("video", b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x84webm" + b"\x00" * 40, ".webm"),
-    ("image", png(), ".png"),
+@pytest.mark.parametrize("media, data, ext", [
+    ("audio", wav_bytes(), "wav"),
+    ("audio", b"ID3\x04\x00" + b"\x00" * 60, "mp3"),
+    ("audio", b"fLaC" + b"\x00" * 60, "flac"),
+    ("audio", b"OggS" + b"\x00" * 60, "ogg"),
+    ("audio", mp4_head(b"M4A "), "m4a"),
+    ("video", mp4_head(b"isom"), "mp4"),
+    ("video", mp4_head(b"qt  "), "mp4"),  # a QuickTime movie is stored and served as MP4, as outputs are
+    ("video", b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x84webm" + b"\x00" * 40, "webm"),
+    ("image", png(), "png"),
 ], ids=lambda value: value if isinstance(value, str) else None)
-def test_each_accepted_format_is_known_by_its_bytes_whatever_its_name(media, data, suffix):
+def test_each_accepted_format_is_known_by_its_bytes_whatever_its_name(media, data, ext):
     checked = input_files.checked_upload(upload(data, "whatever.bin"), media)
 
-    assert input_files.sniff(checked, media).suffix == suffix
+    assert input_files.sniff(checked, media).ext == ext
     assert checked.tell() == 0
 
 
@@ -219,9 +219,9 @@ def test_a_file_above_the_size_limit_is_refused_naming_the_limit():
 
 
 def test_an_uploaded_name_is_made_safe_and_takes_the_suffix_of_its_bytes():
-    assert input_files.safe_name("../../etc/pass wd.html", ".wav") == "pass_wd.wav"
-    assert input_files.safe_name("", ".mp3") == "upload.mp3"
-    assert len(input_files.safe_name("a" * 300 + ".wav", ".wav")) == input_files.MAX_NAME_CHARS
+    assert input_files.safe_name("../../etc/pass wd.html", "wav") == "pass_wd.wav"
+    assert input_files.safe_name("", "mp3") == "upload.mp3"
+    assert len(input_files.safe_name("a" * 300 + ".wav", "wav")) == input_files.MAX_NAME_CHARS
 
 
 def test_deleting_a_job_deletes_its_clip_at_the_provider_and_here(owner, console_on_sandbox):
