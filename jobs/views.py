@@ -65,7 +65,7 @@ def new_job(request):
         workspace = access.require(request, Role.MEMBER)
         spec = catalogue.submittable(request.POST.get("model", ""))
         if spec is None:
-            return HttpResponse("Unknown or disabled model: choose one from the list.", status=400)
+            return HttpResponse("Unknown model: choose one from the list.", status=400)
         form = JobForm(request.POST, request.FILES, spec=spec, workspace=workspace)
         if not form.is_valid():
             return _render_new(request, form, status=422)
