@@ -94,7 +94,12 @@ class GenerationAdapter:
             config = dict(values["config_json"])
             config.setdefault("prompt", values["prompt"])
             return values["model_id"], config
-        return spec.remote_model, _config_from_fields(spec, values)
+        config = _config_from_fields(spec, values)
+        if spec.has_seed:
+            config["seed"] = seed
+        if spec.has_negative_prompt and values.get("negative_prompt"):
+            config["negative_prompt"] = values["negative_prompt"]
+        return spec.remote_model, config
 
     def submit(self, client, job, media_dir) -> RemoteSnapshot:
         config = {**job.request_body["config"], **input_files.uploaded_urls(client, job)}

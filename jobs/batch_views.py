@@ -163,6 +163,8 @@ def start_batch(request, uuid):
                           status=LIMIT_REACHED_STATUS)
         response["Retry-After"] = http_date(limits.next_reset().timestamp())
         return response
+    except batches.ModelNotOffered as refusal:
+        return _refused(request, batch, str(refusal))
     if started:
         cap = batch.account.concurrency_cap if batch.account else 1
         messages.success(request, f"Started: {batch.job_count:,} jobs, sent at most {cap} at once.")

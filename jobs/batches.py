@@ -209,10 +209,18 @@ def _seconds_estimate(batch: Batch) -> float:
     return rounds * selectors.typical_seconds(batch.model_key)
 
 
+class ModelNotOffered(Exception):
+    pass
+
+
 def start(batch: Batch, user) -> bool:
     """Turn a draft into its jobs, all `pending`, and offer them the account's free slots; False if it was
-    started already (a second click). Raises limits.MemberLimitReached, creating nothing."""
-    spec = catalogue.get(batch.model_key)
+    started already (a second click). Raises limits.MemberLimitReached or ModelNotOffered (its model was disabled or
+    removed since the draft was made), creating nothing."""
+    spec = catalogue.submittable(batch.model_key)
+    if spec is None:
+        raise ModelNotOffered(f"{batch.model_label} is no longer offered (an administrator "
+                              "disabled or removed it): this draft cannot start. Discard it.")
     with transaction.atomic():
         if not Batch.objects.filter(pk=batch.pk, state=BatchState.DRAFT).update(
                 state=BatchState.RUNNING, started_at=timezone.now()):

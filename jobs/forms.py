@@ -11,6 +11,7 @@ from PIL import Image, UnidentifiedImageError
 
 from jobs import catalogue, search
 from jobs.adapters import MAX_SEED
+from jobs.catalogue.documents import MODEL_ID_PATTERN
 from jobs.models import OutputKind
 from jobs.parameter_fields import form_field
 from netmind_console.accounts.forms import AccountChoiceField
@@ -48,7 +49,7 @@ class JobForm(forms.Form):
             del self.fields["prompt"]
         if spec.key == catalogue.CUSTOM_KEY:
             self.fields["model_id"] = forms.RegexField(
-                regex=r"^[\w.-]+/[\w.:-]+$", label="Model id", help_text=MODEL_ID_HELP, max_length=200,
+                regex=MODEL_ID_PATTERN, label="Model id", help_text=MODEL_ID_HELP, max_length=200,
                 error_messages={"invalid": "Enter a model id like owner/name."})
             self.fields["config_json"] = forms.CharField(
                 label="Config (JSON)", widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
@@ -198,8 +199,9 @@ def _declared_size(upload) -> tuple[int, int] | None:
 
 
 def comparable(spec: catalogue.ModelSpec) -> bool:
-    """A model a prompt alone can run (with its defaults): it takes a prompt and needs no file."""
-    return spec.has_prompt and not spec.needs_image and not any(field.required for field in spec.file_fields)
+    """A model a prompt alone can run with its defaults: it takes a prompt, and every value it requires has one."""
+    return spec.has_prompt and not spec.needs_image and not any(
+        field.required and field.default is None and field.kind != "bool" for field in spec.fields)
 
 
 class CompareForm(forms.Form):

@@ -156,7 +156,12 @@ def uploaded_urls(client, job: Job) -> dict[str, str]:
 def _upload(client, row: JobInputFile):
     if row.remote_file_id:
         _delete_remote(client, row.remote_file_id)
-    created = client.create_file(row.file_name, PURPOSE, content_type=row.content_type)
+    try:
+        created = client.create_file(row.file_name, PURPOSE, content_type=row.content_type)
+    except errors.AmbiguousCreate as error:
+        # A file record maybe made, its id never received: nothing was generated, so the send is retried (not
+        # reconciled as a generation whose create was lost). The record, if any, is the provider's to expire.
+        raise errors.ProviderUnavailable(f"Registering the input file: {error}", retryable=True) from None
     JobInputFile.objects.filter(pk=row.pk).update(remote_file_id=created.id, uploaded_at=None)
     row.remote_file_id = created.id
     with default_storage.open(row.file, "rb") as data:

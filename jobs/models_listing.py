@@ -6,9 +6,10 @@ import json
 from dataclasses import dataclass
 
 from jobs.catalogue import registry
+from jobs.catalogue.specs import PROVIDER_NAMES
 from jobs.models import CatalogueChange, CatalogueEntry
 
-PROVIDER_LABELS = {"netmind": "NetMind", "haiper": "Haiper (legacy)", "apinfer": "Apinfer"}
+PROVIDER_LABELS = {**PROVIDER_NAMES, "haiper": "Haiper (legacy)"}
 RECENT_CHANGES = 20
 
 

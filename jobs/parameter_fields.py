@@ -23,7 +23,7 @@ def form_field(spec_field: FieldSpec) -> forms.Field:
         return forms.TypedChoiceField(choices=[(c, str(c)) for c in spec_field.choices], coerce=coerce, **common)
     if spec_field.kind == "text":
         return forms.CharField(required=spec_field.required, max_length=spec_field.max_length,
-                               widget=_text_widget(spec_field), **common)
+                               widget=_text_widget(spec_field), empty_value=None, **common)  # blank: not sent
     if spec_field.kind == "file":
         return MediaFileField(spec_field.media, required=spec_field.required, **common)
     number = forms.IntegerField if spec_field.kind == "int" else forms.FloatField

@@ -9,12 +9,12 @@ and another generation model's JSON config is `config`, an object (the form's te
 
 from jobs import catalogue
 from jobs.adapters import MAX_SEED
+from jobs.catalogue.documents import MODEL_ID_PATTERN
 from jobs.forms import MAX_CONFIG_CHARS, MODEL_ID_HELP
 
 JSON_TYPES = {"int": "integer", "intchoice": "integer", "float": "number", "floatchoice": "number", "bool": "boolean",
               "choice": "string", "text": "string", "file": "string"}
 MEDIA_TYPES = {"image": "image/*", "audio": "audio/*", "video": "video/*"}
-MODEL_ID_PATTERN = r"^[\w.-]+/[\w.:-]+$"  # as the form's RegexField
 
 
 def parameters_schema(spec: catalogue.ModelSpec) -> dict:

@@ -32,7 +32,9 @@ LIMIT_REACHED_STATUS = 429
 
 
 def spec_or_default(key):
-    return catalogue.submittable(key or "") or catalogue.get(DEFAULT_MODEL)
+    """The model asked for if new jobs may use it; else the default model, or the first offered if that is disabled."""
+    return (catalogue.submittable(key or "") or catalogue.submittable(DEFAULT_MODEL)
+            or next(iter(catalogue.offered()), catalogue.CUSTOM))
 
 
 def _prefill(request, spec):
@@ -42,6 +44,8 @@ def _prefill(request, spec):
         return None, spec
     source = job_for(request, source_uuid, Role.MEMBER)
     spec = spec_or_default(source.model_key)
+    if spec.key != source.model_key:  # its model is no longer offered: another model's form takes none of its values
+        return None, spec
     initial = {**source.params, "account": source.account_id}
     if "config_json" in initial:
         initial["config_json"] = json.dumps(initial["config_json"], indent=2)

@@ -14,22 +14,31 @@ it is not the model id) and `typical_seconds` (the progress estimate until the c
 import json
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from jsonschema import Draft202012Validator
 
 from jobs.catalogue.specs import FieldSpec, ModelSpec
+from netmind_console.core.json_input import parse_json_field
 
 MODEL_ID_PATTERN = r"^[\w.-]+/[\w.:-]+$"
 PROVIDERS = ("netmind", "haiper", "apinfer")
 KINDS = ("image", "video", "audio", "text")
-MEDIA = ("image", "audio", "video")
 FILLED_BY_CONSOLE = ("prompt", "negative_prompt", "seed")
 TYPICAL_SECONDS = {"image": 10, "video": 60, "audio": 20, "text": 10}
+# The kinds each provider's API makes (NetMind's generation API: any).
+PROVIDER_KINDS = {"netmind": KINDS, "haiper": ("image", "video"), "apinfer": ("image", "video")}
+# The New job form's own fields (and a batch's): a parameter of one of these names would take its place.
+FORM_FIELDS = ("model", "account", "model_id", "config_json", "seed_mode", "submission_key", "prompts",
+               "prompts_file", "images", "seeds", "drop_refused")
+PARAMETER_NAME = r"^[A-Za-z_][A-Za-z0-9_-]{0,99}$"
 MAX_DOCUMENT_CHARS = 100_000
 
 PARAMETER = {
     "type": "object",
     "required": ["type"],
+    "additionalProperties": False,
     "properties": {
+        "default": {},
         "type": {"enum": ["string", "integer", "number", "boolean"]},
         "title": {"type": "string", "maxLength": 100},
         "description": {"type": "string", "maxLength": 500},
@@ -58,7 +67,8 @@ DOCUMENT = {
             "required": ["type", "properties"],
             "properties": {
                 "type": {"const": "object"},
-                "properties": {"type": "object", "maxProperties": 100, "additionalProperties": PARAMETER},
+                "properties": {"type": "object", "maxProperties": 100, "additionalProperties": PARAMETER,
+                               "propertyNames": {"pattern": PARAMETER_NAME, "not": {"enum": list(FORM_FIELDS)}}},
                 "required": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
             },
         },
@@ -85,12 +95,10 @@ class DocumentRefused(ValueError):
 
 def parse(text: str) -> dict:
     """The document in `text`, checked; DocumentRefused naming each problem's JSON path."""
-    if len(text) > MAX_DOCUMENT_CHARS:
-        raise DocumentRefused([Problem("$", f"The document is longer than {MAX_DOCUMENT_CHARS:,} characters.")])
     try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise DocumentRefused([Problem("$", f"Not JSON: {error.msg} at line {error.lineno}, column {error.colno}.")])
+        document = parse_json_field(text, name="The document", max_chars=MAX_DOCUMENT_CHARS)
+    except ValidationError as error:
+        raise DocumentRefused([Problem("$", error.messages[0])]) from None
     return checked(document)
 
 
@@ -110,6 +118,9 @@ def problems_in(document) -> list[Problem]:
 
 
 def _worded(error) -> str:
+    if error.validator == "propertyNames" or error.validator in ("pattern", "not") and len(error.absolute_path) == 2:
+        return (f"{json.dumps(error.instance)} cannot name a parameter: a letter or _ first, then letters, digits, _ "
+                f"or -, and none of the form's own fields ({', '.join(FORM_FIELDS)}).")
     if error.validator == "pattern" and list(error.absolute_path) == ["model_id"]:
         return f"{json.dumps(error.instance)} is not a model id: owner/name, like google/nano-banana-pro."
     if error.validator == "additionalProperties" and not error.absolute_path:
@@ -121,12 +132,24 @@ def _worded(error) -> str:
 def _meaning_problems(document: dict) -> list[Problem]:
     parameters = document["parameters"]
     properties = parameters["properties"]
-    problems = [Problem(f"$.parameters.required[{n}]", f"“{name}” is not one of the parameters.")
-                for n, name in enumerate(parameters.get("required", [])) if name not in properties]
+    problems = _provider_problems(document)
+    problems += [Problem(f"$.parameters.required[{n}]", f"“{name}” is not one of the parameters.")
+                 for n, name in enumerate(parameters.get("required", [])) if name not in properties]
     for name, schema in properties.items():
         problems += [Problem(f"$.parameters.properties.{name}{where}", message)
                      for where, message in _parameter_problems(name, schema, document["provider"])]
     return problems
+
+
+def _provider_problems(document: dict) -> list[Problem]:
+    provider, kind = document["provider"], document["kind"]
+    if kind not in PROVIDER_KINDS[provider]:
+        return [Problem("$.kind", f"{provider} makes {' or '.join(PROVIDER_KINDS[provider])}, not {kind}.")]
+    first_frame = document["parameters"]["properties"].get("image", {}).get("format") == "binary"
+    if provider == "apinfer" and first_frame != (kind == "video"):
+        return [Problem("$.parameters.properties", "An Apinfer video model animates a first frame: it needs the file "
+                                                   "input “image”; an Apinfer image model takes none.")]
+    return []
 
 
 def _parameter_problems(name: str, schema: dict, provider: str) -> list[tuple[str, str]]:
@@ -150,7 +173,10 @@ def _parameter_problems(name: str, schema: dict, provider: str) -> list[tuple[st
             found.append((f".enum[{n}]", f"{json.dumps(value)} is not of type {schema['type']}."))
     if "default" in schema:
         found += _default_problems(schema, kind)
-    if "minimum" in schema and "maximum" in schema and schema["minimum"] > schema["maximum"]:
+    if kind is str and ("minimum" in schema or "maximum" in schema):
+        found.append((".minimum" if "minimum" in schema else ".maximum", "A range bounds a number; a string takes "
+                                                                          "maxLength."))
+    elif "minimum" in schema and "maximum" in schema and schema["minimum"] > schema["maximum"]:
         found.append((".minimum", f"The minimum {schema['minimum']} is above the maximum {schema['maximum']}."))
     return found
 
@@ -161,6 +187,8 @@ def _default_problems(schema: dict, kind) -> list[tuple[str, str]]:
         return [(".default", f"{json.dumps(default)} is not of type {schema['type']}.")]
     if "enum" in schema and default not in schema["enum"]:
         return [(".default", f"{json.dumps(default)} is not one of the enum's values.")]
+    if kind is str or kind is bool:
+        return []
     if "minimum" in schema and default < schema["minimum"] or "maximum" in schema and default > schema["maximum"]:
         return [(".default", f"{default} is outside the range {schema.get('minimum')}–{schema.get('maximum')}.")]
     return []

@@ -5,7 +5,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    # 0013_job_input_files when helper A's migration is in; until then this follows 0012 directly.
     dependencies = [("jobs", "0013_job_input_files")]
 
     operations = [

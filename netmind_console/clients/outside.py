@@ -15,6 +15,7 @@ and is checked again when used); `get_stream`, `post` and `put` make the request
 """
 
 import ipaddress
+import re
 import socket
 import time
 from contextlib import contextmanager
@@ -32,6 +33,7 @@ MAX_REDIRECTS = 3
 CONNECT_TIMEOUT_SECONDS = 10
 READ_TIMEOUT_SECONDS = 20
 MAX_ANSWER_BYTES = 64 * 1024
+_QUERY = re.compile(r"\?[^\s'\")]*")  # a URL's query, up to where the error's text goes on
 
 
 class RefusedURL(Exception):
@@ -176,7 +178,8 @@ def _connected(send):
     try:
         return send()
     except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:
-        raise Unreachable(f"{error.__class__.__name__}: {str(error)[:200]}") from None
+        # A query string may be a credential (a presigned link's signature): it never reaches a message.
+        raise Unreachable(f"{error.__class__.__name__}: {_QUERY.sub('?…', str(error))[:200]}") from None
 
 
 @contextmanager

@@ -45,4 +45,4 @@ def one_of_everything(username: str) -> dict:
             "endpoint": str(endpoint.uuid), "schedule": str(schedule.uuid), "account": str(account.uuid),
             "workspace": str(workspace.uuid), "invitation": str(invitation.uuid), "invitation_secret": secret,
             "member": viewer.username, "api_key": str(api_key.uuid), "batch": str(batch.uuid),
-            "catalogue_model": added_model}
+            "catalogue_model": added_model, "input_parameter": "image_url"}

@@ -61,6 +61,15 @@ def _with(change) -> dict:
      "must be an integer"),
     (lambda d: d["parameters"].update(required=["prompt", "style"]), "$.parameters.required[1]",
      "“style” is not one of the parameters"),
+    (lambda d: d["parameters"]["properties"].update(account={"type": "string"}), "$.parameters.properties",
+     '"account" cannot name a parameter'),
+    (lambda d: d["parameters"]["properties"].update(style={"type": "string", "default": "a", "minimum": 1}),
+     "$.parameters.properties.style.minimum", "A range bounds a number"),
+    (lambda d: d["parameters"]["properties"].update(style={"type": "string", "pattern": "^a"}),
+     "$.parameters.properties.style", "'pattern' was unexpected"),
+    (lambda d: d.update(provider="haiper", kind="audio"), "$.kind", "haiper makes image or video, not audio"),
+    (lambda d: d.update(provider="apinfer", kind="video"), "$.parameters.properties",
+     "An Apinfer video model animates a first frame"),
 ])
 def test_a_wrong_document_is_refused_at_the_json_path_of_what_is_wrong(change, path, words):
     with pytest.raises(documents.DocumentRefused) as refused:
@@ -69,8 +78,10 @@ def test_a_wrong_document_is_refused_at_the_json_path_of_what_is_wrong(change, p
         refused.value.problems
 
 
-@pytest.mark.parametrize("text, words", [("{", "Not JSON: Expecting property name"), ("[]", "is not of type 'object'"),
-                                         ("x" * 100_001, "longer than 100,000 characters")])
+@pytest.mark.parametrize("text, words", [("{", "is not valid JSON: Expecting property name"),
+                                         ("[]", "is not of type 'object'"), ('{"a": NaN}', "holds NaN"),
+                                         ("[" * 50_000, "nested deeper than 64 levels"),
+                                         ("x" * 100_001, "too long: 100,001 characters; at most 100,000")])
 def test_text_that_is_no_document_is_refused_with_the_reason(text, words):
     with pytest.raises(documents.DocumentRefused, match=words):
         documents.parse(text)

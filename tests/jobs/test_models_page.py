@@ -81,9 +81,10 @@ def test_a_bad_document_is_refused_with_the_json_path_of_each_problem_and_nothin
 
 
 @pytest.mark.parametrize("data, says", [
-    ({"text": "{not json"}, "Not JSON"),
+    ({"text": "{not json"}, "The document is not valid JSON"),
     ({"text": " " * 10}, "Paste a document or upload a .json file"),
-    ({"text": "[" * 200_000}, "longer than 100,000 characters"),
+    ({"text": "[" * 200_000}, "The document is nested deeper than 64 levels"),
+    ({"text": "\"" + "x" * 100_000 + "\""}, "too long: 100,002 characters; at most 100,000"),
     ({"upload": SimpleUploadedFile("photo.json", b"\x89PNG\r\n\x1a\n\xff\xfe\x00")}, "is not a text file"),
     ({"upload": SimpleUploadedFile("big.json", b" " * 500_000)}, "is larger than 400 kB"),
 ])

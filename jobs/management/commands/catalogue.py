@@ -43,7 +43,7 @@ class Command(BaseCommand):
             document = documents.parse(text)
             registry.save(document, replacing=document["model_id"] if replace else None)
         except documents.DocumentRefused as refused:
-            raise CommandError("Not added. " + " ".join(f"{problem}." .replace("..", ".")
+            raise CommandError("Not added. " + " ".join(f"{str(problem).rstrip('.')}."
                                                         for problem in refused.problems)) from None
         self.stdout.write(f"{'Replaced' if replace else 'Added'} {document['model_id']} ({document['label']}).")
 
