@@ -128,14 +128,18 @@ def store(job: Job, spec, values: dict) -> list[JobInputFile]:
     Called inside the transaction that saves the job: a file whose bytes are no accepted type (the form checked it
     already; a caller that skipped the form did not) raises ValidationError, and no row is left behind."""
     rows = []
-    for spec_field, upload in _uploads(spec, values):
-        checked_upload(upload, spec_field.media)
-        sniffed = sniff(upload, spec_field.media)
-        name = default_storage.save(f"inputs/{job.uuid}/{spec_field.name}.{sniffed.ext}", upload)
-        rows.append(JobInputFile.objects.create(
-            job=job, parameter=spec_field.name, file=name, file_name=safe_name(upload.name, sniffed.ext),
-            content_type=sniffed.content_type, size=upload.size))
-    return rows
+    try:
+        for spec_field, upload in _uploads(spec, values):
+            checked_upload(upload, spec_field.media)
+            sniffed = sniff(upload, spec_field.media)
+            name = default_storage.save(f"inputs/{job.uuid}/{spec_field.name}.{sniffed.ext}", upload)
+            rows.append(JobInputFile(job=job, parameter=spec_field.name, file=name, content_type=sniffed.content_type,
+                                     file_name=safe_name(upload.name, sniffed.ext), size=upload.size))
+        return JobInputFile.objects.bulk_create(rows)
+    except Exception:  # the transaction forgets the rows; the files saved so far are forgotten here
+        for row in rows:
+            default_storage.delete(row.file)
+        raise
 
 
 def uploaded_urls(client, job: Job) -> dict[str, str]:

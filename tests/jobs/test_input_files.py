@@ -1,6 +1,7 @@
 """File inputs of a generation model (jobs/input_files.py): uploaded through the sandbox's Files API when the job is
 sent, their download links in the config, deleted at the provider once the job is final."""
 
+import dataclasses
 import io
 import struct
 from datetime import timedelta
@@ -232,3 +233,24 @@ def test_deleting_a_job_deletes_its_clip_at_the_provider_and_here(owner, console
 
     assert remote_files(console_on_sandbox, owner) == []
     assert not default_storage.exists(row.file)
+
+
+def test_a_refused_second_file_leaves_neither_the_job_nor_the_first_file(owner):
+    two_clips = dataclasses.replace(WHISPER, fields=(
+        *WHISPER.fields, catalogue.FieldSpec("reference_url", "Reference clip", "file", media="audio")))
+    values = {"account": account_of(owner, "netmind"), "task": "transcribe",
+              "audio_url": SimpleUploadedFile("a.wav", wav_bytes()),
+              "reference_url": SimpleUploadedFile("b.wav", b"<html>not a clip</html>")}
+    stored_before = _stored_inputs()
+
+    with pytest.raises(forms.ValidationError, match="not an audio file"):
+        submission.create_job(owner, personal_workspace(owner), two_clips, values)
+
+    assert not Job.objects.exists() and _stored_inputs() == stored_before
+
+
+def _stored_inputs() -> list[str]:
+    if not default_storage.exists("inputs"):
+        return []
+    return [f"{folder}/{name}" for folder in default_storage.listdir("inputs")[0]
+            for name in default_storage.listdir(f"inputs/{folder}")[1]]
