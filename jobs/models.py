@@ -1,3 +1,4 @@
+import json
 import uuid
 
 from django.conf import settings
@@ -296,12 +297,26 @@ class WebhookDelivery(models.Model):
         indexes = [models.Index(fields=["state", "next_attempt_at"], name="webhook_due")]
 
 
+class OrderedJSONField(models.TextField):
+    """JSON kept as written, as text: PostgreSQL's jsonb reorders an object's keys, and a catalogue document's
+    properties are in the order its form shows them."""
+
+    def from_db_value(self, value, expression, connection):
+        return None if value is None else json.loads(value)
+
+    def to_python(self, value):
+        return json.loads(value) if isinstance(value, str) else value
+
+    def get_prep_value(self, value):
+        return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
 class CatalogueEntry(models.Model):
     """A model the console's admins added, or a shipped model they edited or disabled (jobs/catalogue/): the
     document as saved, so the catalogue is data, not a release."""
 
     model_id = models.CharField(max_length=200, unique=True)
-    document = models.JSONField(help_text="The model's catalogue document, as validated (catalogue/documents.py)")
+    document = OrderedJSONField(help_text="The model's catalogue document, as validated (catalogue/documents.py)")
     enabled = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -331,7 +346,7 @@ class CatalogueChange(models.Model):
                               related_name="+")
     actor_name = models.CharField(max_length=150, blank=True, help_text="Kept when the user is deleted")
     at = models.DateTimeField(default=timezone.now)
-    document = models.JSONField(null=True, blank=True, help_text="The document after the change")
+    document = OrderedJSONField(null=True, blank=True, help_text="The document after the change")
 
     class Meta:
         ordering = ["-at", "-id"]

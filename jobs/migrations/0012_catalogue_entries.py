@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
+import jobs.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -22,7 +23,7 @@ class Migration(migrations.Migration):
                 ('action', models.CharField(choices=[('added', 'Added'), ('edited', 'Edited'), ('disabled', 'Disabled'), ('enabled', 'Enabled'), ('removed', 'Removed')], max_length=10)),
                 ('actor_name', models.CharField(blank=True, help_text='Kept when the user is deleted', max_length=150)),
                 ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('document', models.JSONField(blank=True, help_text='The document after the change', null=True)),
+                ('document', jobs.models.OrderedJSONField(blank=True, help_text='The document after the change', null=True)),
                 ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
@@ -34,7 +35,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('model_id', models.CharField(max_length=200, unique=True)),
-                ('document', models.JSONField(help_text="The model's catalogue document, as validated (catalogue/documents.py)")),
+                ('document', jobs.models.OrderedJSONField(help_text="The model's catalogue document, as validated (catalogue/documents.py)")),
                 ('enabled', models.BooleanField(default=True)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
