@@ -27,12 +27,12 @@ def journey_outputs(page):
 def wait_until_archived(page, count):
     """Watch the jobs on the job list (live: it keeps its unfinished rows synced) until none is active, then
     reload the gallery (not live), as a person would, until every output has been copied. Unwatched, a job's end
-    waits for the minute sweep, which a loaded CI run once met only just past this journey's deadline. The copying
-    has a deadline of its own, counted from the jobs' end: on a CI machine running the slow tests beside this one,
-    five jobs' ends and their copies (a video's thumbnail among them) once took more than one shared minute."""
+    waits for the minute sweep, which a loaded CI run once met only just past this journey's deadline. The list polls
+    once for all its unfinished rows (#job-rows-poll): once that poll is gone, no job is active. The copying has a
+    deadline of its own, counted from the jobs' end."""
     page.goto(f"/jobs/?q={TAG}")
     expect(page.locator("table.jobs-table tbody tr")).to_have_count(count)
-    expect(page.locator("table.jobs-table tr[hx-trigger]")).to_have_count(0, timeout=JOB_TIMEOUT_MS)
+    expect(page.locator("#job-rows-poll[hx-get]")).to_have_count(0, timeout=JOB_TIMEOUT_MS)
     deadline = time.monotonic() + JOB_TIMEOUT_MS / 1000
     while time.monotonic() < deadline:
         page.goto(f"/jobs/gallery/?q={TAG}")
